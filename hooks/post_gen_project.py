@@ -1,0 +1,59 @@
+"""Remove the files for options the user did not choose.
+
+``KEEP_IF`` maps each conditional path (relative to the project, ``{pkg}`` is the
+package name) to the condition under which it stays. Tests import these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+Answers = dict
+
+
+def _backend(name: str) -> Callable[[Answers], bool]:
+    return lambda a: a["storage_backend"] == name
+
+
+def _egress(a: Answers) -> bool:
+    return a["recording"] in ("egress_audio", "egress_video")
+
+
+KEEP_IF: dict[str, Callable[[Answers], bool]] = {
+    "src/{pkg}/storage/local.py": _backend("local"),
+    "src/{pkg}/storage/s3.py": _backend("s3"),
+    "src/{pkg}/storage/gcs.py": _backend("gcs"),
+    "src/{pkg}/storage/azure.py": _backend("azure"),
+    "src/{pkg}/transcript/redaction.py": lambda a: a["transcript_redaction"] == "pii",
+    "tests/test_redaction.py": lambda a: a["transcript_redaction"] == "pii",
+    "src/{pkg}/recording": lambda a: a["recording"] != "none",
+    "src/{pkg}/recording/agent_audio.py": lambda a: a["recording"] == "agent_audio",
+    "tests/test_agent_audio.py": lambda a: a["recording"] == "agent_audio",
+    "src/{pkg}/recording/egress.py": _egress,
+    "src/{pkg}/recording/egress_output.py": _egress,
+    "src/{pkg}/recording/cli.py": _egress,
+    "tests/twirp_server.py": _egress,
+    "tests/test_egress.py": _egress,
+}
+
+
+def paths_to_remove(answers: Answers) -> list[str]:
+    """Relative paths the chosen answers do not use."""
+    pkg = answers["package_name"]
+    return [path.format(pkg=pkg) for path, keep in KEEP_IF.items() if not keep(answers)]
+
+
+def remove_unselected(project_dir: Path, answers: Answers) -> None:
+    for relative in paths_to_remove(answers):
+        target = project_dir / relative
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    remove_unselected(Path.cwd(), json.loads(r'''{{ cookiecutter | tojson }}'''))

@@ -1,0 +1,1 @@
+"""LiveKit voice agent with session recording and transcripts."""

@@ -1,0 +1,117 @@
+"""The LiveKit Voice AI quickstart agent, with recording and transcripts wired in."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
+from livekit.plugins import deepgram, openai, silero
+
+from .archive import SessionArchive
+{%- if cookiecutter.recording != "none" %}
+from .recording import Recording
+{%- endif %}
+from .settings import SHUTDOWN_PROCESS_TIMEOUT, Settings
+from .storage import open_store
+from .storage.spool import Spool, flush
+
+logger = logging.getLogger("{{ cookiecutter.package_name }}")
+
+AGENT_NAME = {{ cookiecutter.agent_name | tojson }}
+{%- if cookiecutter.recording != "none" and cookiecutter.recording_notice %}
+# Said before anything else; many jurisdictions require telling callers they are recorded.
+RECORDING_NOTICE = {{ cookiecutter.recording_notice | tojson }}
+{%- endif %}
+
+
+class Assistant(Agent):
+    def __init__(self) -> None:
+        super().__init__(
+            instructions="""You are a helpful voice AI assistant.
+            You eagerly assist users with their questions by providing information from your
+            extensive knowledge. Your responses are concise, to the point, and without any
+            complex formatting or punctuation including emojis, asterisks, or other symbols.
+            You are curious, friendly, and have a sense of humor.""",
+        )
+
+
+def create_session(vad: silero.VAD) -> AgentSession:
+    """The quickstart pipeline: Deepgram STT, OpenAI LLM and TTS, Silero VAD."""
+    return AgentSession(
+        stt=deepgram.STT(model="nova-3", language="multi"),
+        llm=openai.LLM(model="gpt-4.1-mini"),
+        tts=openai.TTS(voice="ash"),
+        vad=vad,
+    )
+
+
+def flush_spool_in_background(settings: Settings) -> threading.Thread:
+    """Upload what earlier runs left in the spool, without delaying start-up."""
+
+    def run() -> None:
+        results = flush(open_store(settings.storage), Spool(settings.spool_dir))
+        failed = [r for r in results if not r.ok and r.spooled_at]
+        if results:
+            logger.info("spool flush: %d uploaded, %d kept", len(results) - len(failed), len(failed))
+
+    thread = threading.Thread(target=run, name="spool-flush", daemon=True)
+    thread.start()
+    return thread
+
+
+def prewarm(proc: JobProcess) -> None:
+    proc.userdata["settings"] = settings = Settings.from_env()
+    proc.userdata["vad"] = silero.VAD.load()
+    flush_spool_in_background(settings)
+
+
+async def start_session(
+    ctx: JobContext, session: AgentSession, settings: Settings, agent: Agent | None = None
+) -> SessionArchive:
+    """Start ``session`` with live transcript capture and recording.
+
+    Returns the archive; the caller arranges for ``archive.close`` to run at the end
+    (the entrypoint registers it as a shutdown callback).
+    """
+    archive = SessionArchive.for_job(ctx, settings, open_store(settings.storage))
+    archive.attach(session)
+{%- if cookiecutter.recording != "none" %}
+    recording = Recording(ctx, session)
+    archive.recording = recording
+{%- endif %}
+    await session.start(
+        agent=agent or Assistant(),
+        room=ctx.room,
+{%- if cookiecutter.recording == "agent_audio" %}
+        record=recording.record_options,
+{%- else %}
+        record=False,
+{%- endif %}
+    )
+{%- if cookiecutter.recording in ["egress_audio", "egress_video"] %}
+    # Egress is asked to start once the room is connected; it reaches ACTIVE a few
+    # seconds later, so the first words may be missing from the egress file.
+    await recording.start()
+{%- endif %}
+{%- if cookiecutter.recording != "none" and cookiecutter.recording_notice %}
+    session.say(RECORDING_NOTICE, allow_interruptions=False)
+{%- endif %}
+    session.generate_reply(instructions="Greet the user and offer your assistance.")
+    return archive
+
+
+server = AgentServer(shutdown_process_timeout=SHUTDOWN_PROCESS_TIMEOUT)
+server.setup_fnc = prewarm
+
+
+@server.rtc_session(agent_name=AGENT_NAME)
+async def entrypoint(ctx: JobContext) -> None:
+    ctx.log_context_fields = {"room": ctx.room.name}
+    session = create_session(ctx.proc.userdata["vad"])
+    archive = await start_session(ctx, session, ctx.proc.userdata["settings"])
+
+    async def save_session(reason: str) -> None:
+        await archive.close(session)
+
+    ctx.add_shutdown_callback(save_session)

@@ -1,0 +1,96 @@
+"""Our own CLI commands: storage check, spool flush, transcript re-rendering."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from pathlib import Path
+
+from .settings import ConfigError, Settings
+from .storage import StorageError, open_store
+from .storage.base import one_line
+from .storage.spool import Spool, flush
+from .transcript import TRANSCRIPT_FORMAT
+from .transcript.formats import FORMATS
+from .transcript.model import Transcript
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def check() -> int:
+    settings = Settings.from_env()
+    store = open_store(settings.storage)
+    key = "/".join(p for p in (settings.storage_prefix, f".check/{uuid.uuid4().hex}.txt") if p)
+    payload = f"{{ cookiecutter.package_name }} storage check {uuid.uuid4()}".encode()
+    probe = settings.spool_dir / ".check" / key.rsplit("/", 1)[-1]
+    print(f"checking {store.describe()} ...")
+    try:
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(payload)
+        print(f"  write   {key}: ", end="", flush=True)
+        store.upload_file(probe, key)
+        print("ok")
+        print("  read    back: ", end="", flush=True)
+        if store.read_bytes(key) != payload:
+            raise StorageError("read back different bytes")
+        print("ok")
+        print("  delete  probe: ", end="", flush=True)
+        store.delete(key)
+        print("ok")
+    except Exception as error:
+        print("failed")
+        return fail(f"storage check failed: {one_line(error)}")
+    finally:
+        probe.unlink(missing_ok=True)
+    print(f"storage is ready: {store.describe()}")
+    return 0
+
+
+def flush_spool() -> int:
+    settings = Settings.from_env()
+    spool = Spool(settings.spool_dir)
+    store = open_store(settings.storage)
+    print(f"uploading {spool.root} to {store.describe()}")
+    results = flush(store, spool, progress=print)
+    kept = [r for r in results if not r.ok and r.spooled_at]
+    print(f"{len(results) - len(kept)} uploaded, {len(kept)} kept")
+    return 1 if kept else 0
+
+
+def transcript(path: str, format_name: str | None, output: str | None) -> int:
+    format_name = format_name or TRANSCRIPT_FORMAT
+    if format_name not in FORMATS:
+        return fail(f"unknown format {format_name!r}; use one of: {', '.join(FORMATS)}", 2)
+    try:
+        source = Transcript.from_text(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return fail(f"cannot read {path}: {one_line(error)}", 2)
+    rendered = FORMATS[format_name].render(source)
+    if output:
+        Path(output).write_text(rendered, encoding="utf-8")
+    else:
+        sys.stdout.write(rendered)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "check":
+            return check()
+        if args.command == "flush":
+            return flush_spool()
+        if args.command == "transcript":
+            return transcript(args.path, args.format, args.output)
+{%- if cookiecutter.recording in ["egress_audio", "egress_video"] %}
+        if args.command == "record":
+            from .recording.cli import run_record
+
+            return run_record(args)
+{%- endif %}
+    except ConfigError as error:
+        return fail(str(error), 2)
+    return fail(f"unknown command {args.command!r}", 2)

@@ -1,0 +1,77 @@
+"""Settings read from the environment (``.env.local``), checked once at start-up.
+
+A missing or invalid setting raises ``ConfigError`` with one line that names the
+variable to set, so a worker refuses to start instead of failing at the end of a call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .storage import StorageConfig
+
+# A draining worker kills a job process this many seconds after asking it to stop.
+# It must cover closing the session plus the final uploads (UPLOAD_TIMEOUT each,
+# run in parallel); deploy/kubernetes gives the pod a longer grace period than this.
+SHUTDOWN_PROCESS_TIMEOUT = 60.0
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting. ``str(error)`` is the one line to show."""
+
+
+def env_text(env: Mapping[str, str], name: str, default: str | None = None, *, why: str = "") -> str:
+    value = (env.get(name) or "").strip()
+    if value:
+        return value
+    if default is None:
+        raise ConfigError(f"{name} is not set: {why}" if why else f"{name} is not set")
+    return default
+
+
+def env_float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = env_text(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env_text(env, name, "true" if default else "false").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: StorageConfig
+    storage_prefix: str
+    spool_dir: Path
+    upload_timeout: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        upload_timeout = env_float(env, "UPLOAD_TIMEOUT", 20.0, minimum=1.0)
+        if upload_timeout >= SHUTDOWN_PROCESS_TIMEOUT - 10:
+            raise ConfigError(
+                f"UPLOAD_TIMEOUT={upload_timeout:g} leaves no room inside the "
+                f"{SHUTDOWN_PROCESS_TIMEOUT:g}s shutdown budget; keep it under "
+                f"{SHUTDOWN_PROCESS_TIMEOUT - 10:g}"
+            )
+        return cls(
+            storage=StorageConfig.from_env(env),
+            storage_prefix=env_text(env, "STORAGE_PREFIX", "").strip("/"),
+            spool_dir=Path(env_text(env, "SPOOL_DIR", "spool")).resolve(),
+            upload_timeout=upload_timeout,
+        )

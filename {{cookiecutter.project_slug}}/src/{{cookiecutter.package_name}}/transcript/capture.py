@@ -1,0 +1,126 @@
+"""Live transcript capture: a crash-safe JSON Lines journal, written off the loop.
+
+Event handlers only build a small ``Entry`` and queue it (a few µs on the loop).
+A writer thread appends one JSON line per item and flushes it, so a process killed
+mid-call leaves a valid file holding every turn up to the kill. The journal holds
+a lock while open, so ``flush`` never uploads a journal that is still being written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from livekit.agents import AgentSession, ConversationItemAddedEvent, FunctionToolsExecutedEvent
+
+from .model import Entry, SessionInfo
+
+logger = logging.getLogger("{{ cookiecutter.package_name }}.transcript")
+
+_CLOSE = object()
+
+
+class JournalWriter:
+    """Appends JSON lines to a file from a background thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=f"journal:{path.name}", daemon=True)
+        self.failed: str | None = None
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def append(self, record: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        """Queue a record (or a function building it, called on the writer thread)."""
+        self._queue.put(record)
+
+    def close(self) -> None:
+        """Write what is queued and close the file. Blocking: call it off the loop."""
+        self._queue.put(_CLOSE)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            with open(self.path, "a", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                while (record := self._queue.get()) is not _CLOSE:
+                    if callable(record):
+                        record = record()
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    handle.flush()
+        except Exception as error:  # keep the session alive; the final save still runs
+            self.failed = str(error)
+            logger.exception("transcript journal %s failed", self.path)
+
+
+class TranscriptCapture:
+    """Collects conversation items as they happen and journals them live."""
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        journal_path: Path,
+        redact: Callable[[Entry], Entry] | None = None,
+    ) -> None:
+        self.info = info
+        self.entries: list[Entry] = []
+        self.journal = JournalWriter(journal_path)
+        self._redact = redact
+        self._seen: set[str] = set()
+
+    def attach(self, session: AgentSession) -> None:
+        self.journal.start()
+        header = self.info.to_dict()
+        self.journal.append({"type": "session_start", "session": header})
+        session.on("conversation_item_added", self._on_item_added)
+        session.on("function_tools_executed", self._on_tools_executed)
+
+    def add(self, item: Any) -> None:
+        """Record one livekit chat item (ignores instructions and duplicates)."""
+        entry = Entry.from_item(item)
+        if entry is None or entry.id in self._seen:
+            return
+        if self._redact:
+            entry = self._redact(entry)
+        self._seen.add(entry.id)
+        self.entries.append(entry)
+        self.journal.append(entry.to_dict)
+
+    def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
+        self.add(event.item)
+
+    def _on_tools_executed(self, event: FunctionToolsExecutedEvent) -> None:
+        for call, output in event.zipped():
+            self.add(call)
+            if output is not None:
+                self.add(output)
+
+    def reconcile(self, history_items: list[Any]) -> None:
+        """Add items the events did not carry (e.g. handoffs) and refresh metrics.
+
+        The session history is authoritative for the final transcript: metrics such as
+        ``stopped_speaking_at`` can be filled in after an item was first announced.
+        """
+        by_id = {entry.id: entry for entry in self.entries}
+        for item in history_items:
+            entry = by_id.get(getattr(item, "id", ""))
+            if entry is None:
+                self.add(item)
+            elif entry.kind == "message" and item.metrics:
+                entry.metrics = dict(item.metrics)
+        self.entries.sort(key=lambda e: e.created_at)
+
+    def finish(self, info: SessionInfo) -> None:
+        """Write the footer and close the journal. Blocking: call it off the loop."""
+        self.info = info
+        self.journal.append({"type": "session_end", "session": info.to_dict()})
+        self.journal.close()

@@ -1,0 +1,235 @@
+"""The transcript data model: what every format renders.
+
+A transcript is a session header plus ordered entries. Entries are built from
+livekit chat items, either live objects or their ``to_dict()`` form, so a saved
+history can be re-rendered later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+KINDS = ("message", "function_call", "function_call_output", "agent_handoff")
+SPEAKERS = {"user": "User", "assistant": "Agent"}
+
+
+def iso_utc(ts: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC (``2026-11-24T10:00:00.123Z``)."""
+    if ts is None:
+        return None
+    moment = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(value: Any) -> float | None:
+    """Epoch seconds from an epoch number or an ISO 8601 string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class Entry:
+    """One conversation item: a message, a tool call, a tool output or a handoff."""
+
+    kind: str
+    created_at: float
+    id: str = ""
+    role: str = ""
+    text: str = ""
+    interrupted: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)
+    name: str = ""
+    call_id: str = ""
+    arguments: str = ""
+    output: str = ""
+    is_error: bool = False
+    old_agent: str | None = None
+    new_agent: str = ""
+
+    @property
+    def speaker(self) -> str:
+        if self.kind == "message":
+            return SPEAKERS.get(self.role, self.role.capitalize())
+        if self.kind == "agent_handoff":
+            return "Handoff"
+        return "Tool"
+
+    @property
+    def started_at(self) -> float:
+        """When speech started (livekit metrics), else when the item was created."""
+        return self.metrics.get("started_speaking_at") or self.created_at
+
+    @property
+    def ended_at(self) -> float | None:
+        return self.metrics.get("stopped_speaking_at")
+
+    @property
+    def is_turn(self) -> bool:
+        """A user or agent message with something said in it."""
+        return self.kind == "message" and self.role in SPEAKERS and bool(self.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.kind, "id": self.id, "created_at": iso_utc(self.created_at)}
+        if self.kind == "message":
+            out |= {"role": self.role, "text": self.text, "interrupted": self.interrupted}
+            if self.metrics:
+                out["metrics"] = self.metrics
+        elif self.kind == "function_call":
+            out |= {"name": self.name, "call_id": self.call_id, "arguments": self.arguments}
+        elif self.kind == "function_call_output":
+            out |= {"name": self.name, "call_id": self.call_id, "output": self.output}
+            out["is_error"] = self.is_error
+        elif self.kind == "agent_handoff":
+            out |= {"old_agent": self.old_agent, "new_agent": self.new_agent}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry | None:
+        """Build from a livekit item dict or our own ``to_dict()``; None for items
+        that are not part of the conversation (instructions, config updates)."""
+        kind = data.get("type", "message")
+        if kind not in KINDS:
+            return None
+        role = data.get("role", "")
+        if kind == "message" and role not in SPEAKERS:
+            return None
+        text = data.get("text")
+        if text is None:
+            text = "\n".join(part for part in data.get("content", []) if isinstance(part, str))
+        return cls(
+            kind=kind,
+            created_at=parse_time(data.get("created_at")) or 0.0,
+            id=data.get("id", ""),
+            role=role,
+            text=text,
+            interrupted=bool(data.get("interrupted", False)),
+            metrics=dict(data.get("metrics") or {}),
+            name=data.get("name", ""),
+            call_id=data.get("call_id", ""),
+            arguments=data.get("arguments", ""),
+            output=data.get("output", ""),
+            is_error=bool(data.get("is_error", False)),
+            old_agent=data.get("old_agent", data.get("old_agent_id")),
+            new_agent=data.get("new_agent", data.get("new_agent_id", "")),
+        )
+
+    @classmethod
+    def from_item(cls, item: Any) -> Entry | None:
+        """Build from a live livekit ``ChatItem`` without serialising all of it."""
+        kind = item.type
+        if kind == "message":
+            if item.role not in SPEAKERS:
+                return None
+            return cls(
+                kind=kind,
+                created_at=item.created_at,
+                id=item.id,
+                role=item.role,
+                text=item.text_content or "",
+                interrupted=item.interrupted,
+                metrics=dict(item.metrics or {}),
+            )
+        if kind == "function_call":
+            return cls(kind, item.created_at, item.id, name=item.name, call_id=item.call_id, arguments=item.arguments)
+        if kind == "function_call_output":
+            return cls(
+                kind,
+                item.created_at,
+                item.id,
+                name=item.name,
+                call_id=item.call_id,
+                output=item.output,
+                is_error=item.is_error,
+            )
+        if kind == "agent_handoff":
+            return cls(kind, item.created_at, item.id, old_agent=item.old_agent_id, new_agent=item.new_agent_id)
+        return None
+
+
+@dataclass
+class SessionInfo:
+    """The transcript header: who, when, with which models, and the recording."""
+
+    room: str = ""
+    room_id: str = ""
+    job_id: str = ""
+    agent_name: str = ""
+    started_at: float | None = None
+    ended_at: float | None = None
+    close_reason: str | None = None
+    models: dict[str, str] = field(default_factory=dict)
+    recording: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["started_at"] = iso_utc(self.started_at)
+        out["ended_at"] = iso_utc(self.ended_at)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionInfo:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["started_at"] = parse_time(data.get("started_at"))
+        known["ended_at"] = parse_time(data.get("ended_at"))
+        return cls(**known)
+
+    @property
+    def recording_started_at(self) -> float | None:
+        return parse_time((self.recording or {}).get("started_at"))
+
+
+@dataclass
+class Transcript:
+    session: SessionInfo
+    entries: list[Entry]
+
+    @property
+    def origin(self) -> float:
+        """Time zero for captions: the recording start, else the session start."""
+        candidates = [self.session.recording_started_at, self.session.started_at]
+        candidates += [e.created_at for e in self.entries[:1]]
+        return next((t for t in candidates if t), 0.0)
+
+    def turns(self) -> list[Entry]:
+        return [e for e in self.entries if e.is_turn]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"session": self.session.to_dict(), "items": [e.to_dict() for e in self.entries]}
+
+    @classmethod
+    def from_document(cls, data: dict[str, Any]) -> Transcript:
+        """Read our ``json`` document or a raw ``session.history.to_dict()``."""
+        session = SessionInfo.from_dict(data.get("session") or {})
+        entries = [e for e in map(Entry.from_dict, data.get("items", [])) if e is not None]
+        entries.sort(key=lambda e: e.created_at)
+        return cls(session=session, entries=entries)
+
+    @classmethod
+    def from_jsonl(cls, lines: list[str]) -> Transcript:
+        """Read our ``jsonl`` journal; a missing footer (a killed process) is fine."""
+        session: dict[str, Any] = {}
+        items: list[dict[str, Any]] = []
+        for line in lines:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if record.get("type") in ("session_start", "session_end"):
+                session |= {k: v for k, v in record.get("session", {}).items() if v is not None}
+            else:
+                items.append(record)
+        return cls.from_document({"session": session, "items": items})
+
+    @classmethod
+    def from_text(cls, text: str) -> Transcript:
+        """Read any saved transcript we can parse: json document, raw history or jsonl."""
+        stripped = text.lstrip()
+        try:
+            return cls.from_document(json.loads(stripped))
+        except json.JSONDecodeError:
+            return cls.from_jsonl(stripped.splitlines())
