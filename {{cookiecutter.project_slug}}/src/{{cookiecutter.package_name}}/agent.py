@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents import NOT_GIVEN, Agent, AgentServer, AgentSession, JobContext, JobProcess
 from livekit.plugins import deepgram, openai, silero
 
 from .archive import SessionArchive
@@ -53,7 +53,8 @@ def flush_spool_in_background(settings: Settings) -> threading.Thread:
         results = flush(open_store(settings.storage), Spool(settings.spool_dir))
         failed = [r for r in results if not r.ok and r.spooled_at]
         if results:
-            logger.info("spool flush: %d uploaded, %d kept", len(results) - len(failed), len(failed))
+            uploaded = len(results) - len(failed)
+            logger.info("spool flush: %d uploaded, %d kept", uploaded, len(failed))
 
     thread = threading.Thread(target=run, name="spool-flush", daemon=True)
     thread.start()
@@ -80,9 +81,11 @@ async def start_session(
     recording = Recording(ctx, session)
     archive.recording = recording
 {%- endif %}
+    # A fake job (tests) has no room connection: the session keeps its own audio I/O.
+    room = ctx.room if ctx.room.isconnected() or not ctx.is_fake_job() else NOT_GIVEN
     await session.start(
         agent=agent or Assistant(),
-        room=ctx.room,
+        room=room,
 {%- if cookiecutter.recording == "agent_audio" %}
         record=recording.record_options,
 {%- else %}

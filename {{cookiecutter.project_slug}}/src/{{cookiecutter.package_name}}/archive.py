@@ -13,13 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from livekit.agents import AgentSession, JobContext
-
-{%- if cookiecutter.recording != "none" %}
+from livekit.agents import AgentSession, CloseEvent, JobContext
+{% if cookiecutter.recording != "none" %}
 from .recording import Recording
 {%- endif %}
 from .settings import Settings
 from .storage import ObjectStore, layout
+{%- if cookiecutter.recording != "none" %}
+from .storage.base import one_line
+{%- endif %}
 from .storage.spool import SaveResult, Spool, save
 from .transcript import TRANSCRIPT_FORMAT
 from .transcript.capture import TranscriptCapture
@@ -46,7 +48,8 @@ class SessionArchive:
         self.store = store
         self.info = info
         self.spool = Spool(settings.spool_dir)
-        self.transcript_key = self.key("transcripts", f"transcript.{FORMATS[TRANSCRIPT_FORMAT].extension}")
+        extension = FORMATS[TRANSCRIPT_FORMAT].extension
+        self.transcript_key = self.key("transcripts", f"transcript.{extension}")
         self.capture = TranscriptCapture(
             info,
             self.spool.path(self.key("transcripts", "transcript.partial.jsonl")),
@@ -54,7 +57,7 @@ class SessionArchive:
             redact=redact_entry,
 {%- endif %}
         )
-        self._saved: list[SaveResult] | None = None
+        self._closing: asyncio.Future[list[SaveResult]] | None = None
 {%- if cookiecutter.recording != "none" %}
         self.recording: Recording | None = None
 {%- endif %}
@@ -88,31 +91,44 @@ class SessionArchive:
             "tts": model_name(session.tts),
         }
         self.capture.attach(session)
-        session.on("close", lambda event: setattr(self.info, "close_reason", str(event.reason.value)))
+        session.on("close", self._on_close)
+
+    def _on_close(self, event: CloseEvent) -> None:
+        self.info.close_reason = str(event.reason.value)
 
     async def close(self, session: AgentSession) -> list[SaveResult]:
         """Finish the transcript{% if cookiecutter.recording != "none" %} and recording{% endif %}, then spool and upload them.
 
-        Call after the session closed. Safe to call more than once.
+        Call after the session closed. Safe to call more than once: every call waits for
+        the same save, which a cancelled caller does not interrupt.
         """
-        if self._saved is not None:
-            return self._saved
-        self._saved = []
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._save(session))
+        return await asyncio.shield(self._closing)
+
+    async def _save(self, session: AgentSession) -> list[SaveResult]:
         self.info.ended_at = time.time()
         self.info.close_reason = self.info.close_reason or "job_shutdown"
         recording_file = None
 {%- if cookiecutter.recording != "none" %}
         if self.recording is not None:
-            self.info.recording, recording_file = await self.recording.finish()
+            try:
+                self.info.recording, recording_file = await self.recording.finish()
+            except Exception as error:  # the transcript is saved regardless
+                logger.exception("finishing the recording failed")
+                self.info.recording = {"status": "failed", "error": one_line(error)}
 {%- endif %}
-        self.capture.reconcile(list(session.history.items))
-        transcript = Transcript(self.info, list(self.capture.entries))
+        history = list(session.history.items)  # copied on the loop; the rest is O(turns)
+        transcript = await asyncio.to_thread(self._final_transcript, history)
         keys = await asyncio.to_thread(self._spool_files, transcript, recording_file)
         timeout = self.settings.upload_timeout
-        self._saved = list(
-            await asyncio.gather(*(save(self.store, self.spool, key, timeout=timeout) for key in keys))
-        )
-        return self._saved
+        saves = (save(self.store, self.spool, key, timeout=timeout) for key in keys)
+        return list(await asyncio.gather(*saves))
+
+    def _final_transcript(self, history_items: list[Any]) -> Transcript:
+        """Blocking: merge the session history into the live capture (off the loop)."""
+        self.capture.reconcile(history_items)
+        return Transcript(self.info, list(self.capture.entries))
 
     def _spool_files(self, transcript: Transcript, recording_file: Path | None) -> list[str]:
         """Blocking: write the final transcript and adopt the recording into the spool."""

@@ -30,7 +30,8 @@ class AgentAudioRecording:
         report = self.ctx.make_session_report(self.session)
         path = Path(report.audio_recording_path) if report.audio_recording_path else None
         if path is None or not path.exists() or path.stat().st_size == 0:
-            return {"kind": "agent_audio", "status": "missing", "error": "no audio was recorded"}, None
+            missing = {"kind": "agent_audio", "status": "missing", "error": "no audio was recorded"}
+            return missing, None
         info = {
             "kind": "agent_audio",
             "status": "complete",
