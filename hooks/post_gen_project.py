@@ -27,6 +27,15 @@ KEEP_IF: dict[str, Callable[[Answers], bool]] = {
     "src/{pkg}/storage/s3.py": _backend("s3"),
     "src/{pkg}/storage/gcs.py": _backend("gcs"),
     "src/{pkg}/storage/azure.py": _backend("azure"),
+    "tests/local_server.py": _backend("local"),
+    "tests/s3_server.py": _backend("s3"),
+    "tests/gcs_server.py": _backend("gcs"),
+    "tests/azure_server.py": _backend("azure"),
+    "tests/test_storage_local.py": _backend("local"),
+    "tests/test_storage_s3.py": _backend("s3"),
+    "tests/test_storage_gcs.py": _backend("gcs"),
+    "tests/test_storage_azure.py": _backend("azure"),
+    "deploy/kubernetes/store-pvc.yaml": _backend("local"),
     "src/{pkg}/transcript/redaction.py": lambda a: a["transcript_redaction"] == "pii",
     "tests/test_redaction.py": lambda a: a["transcript_redaction"] == "pii",
     "src/{pkg}/recording": lambda a: a["recording"] != "none",
@@ -56,4 +65,4 @@ def remove_unselected(project_dir: Path, answers: Answers) -> None:
 
 
 if __name__ == "__main__":
-    remove_unselected(Path.cwd(), json.loads(r'''{{ cookiecutter | tojson }}'''))
+    remove_unselected(Path.cwd(), json.loads(r'''{{ cookiecutter | tojson }}'''))  # fmt: skip
