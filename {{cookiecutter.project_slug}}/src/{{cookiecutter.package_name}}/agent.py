@@ -78,7 +78,7 @@ async def start_session(
     archive = SessionArchive.for_job(ctx, settings, open_store(settings.storage))
     archive.attach(session)
 {%- if cookiecutter.recording != "none" %}
-    recording = Recording(ctx, session)
+    recording = Recording(ctx, session, settings)
     archive.recording = recording
 {%- endif %}
     # A fake job (tests) has no room connection: the session keeps its own audio I/O.
@@ -104,17 +104,24 @@ async def start_session(
     return archive
 
 
+async def run_job(
+    ctx: JobContext, session: AgentSession, agent: Agent | None = None
+) -> SessionArchive:
+    """The job: start ``session`` and save its transcript and recording at shutdown."""
+    ctx.log_context_fields = {"room": ctx.room.name}
+    archive = await start_session(ctx, session, ctx.proc.userdata["settings"], agent)
+
+    async def save_session(reason: str) -> None:
+        await archive.close(session)
+
+    ctx.add_shutdown_callback(save_session)
+    return archive
+
+
 server = AgentServer(shutdown_process_timeout=SHUTDOWN_PROCESS_TIMEOUT)
 server.setup_fnc = prewarm
 
 
 @server.rtc_session(agent_name=AGENT_NAME)
 async def entrypoint(ctx: JobContext) -> None:
-    ctx.log_context_fields = {"room": ctx.room.name}
-    session = create_session(ctx.proc.userdata["vad"])
-    archive = await start_session(ctx, session, ctx.proc.userdata["settings"])
-
-    async def save_session(reason: str) -> None:
-        await archive.close(session)
-
-    ctx.add_shutdown_callback(save_session)
+    await run_job(ctx, create_session(ctx.proc.userdata["vad"]))

@@ -12,13 +12,14 @@ from typing import Any
 
 from livekit.agents import AgentSession, JobContext, RecordingOptions
 
+from ..settings import Settings
 from ..transcript.model import iso_utc
 
 
 class AgentAudioRecording:
     record_options = RecordingOptions(audio=True, traces=False, logs=False, transcript=False)
 
-    def __init__(self, ctx: JobContext, session: AgentSession) -> None:
+    def __init__(self, ctx: JobContext, session: AgentSession, settings: Settings) -> None:
         self.ctx = ctx
         self.session = session
 
