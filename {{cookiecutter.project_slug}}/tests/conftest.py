@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+import {{ cookiecutter.storage_backend }}_server as backend
+import storage_server
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
+@pytest.fixture(scope="session")
+def storage_service(tmp_path_factory) -> Iterator[storage_server.StorageServer]:
+    """The real {{ cookiecutter.storage_backend }} server for the whole session (see storage_server.py)."""
+    server = backend.BackendServer(tmp_path_factory.mktemp("storage-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def storage_env(tmp_path) -> dict[str, str]:
-    """Environment variables configuring the storage backend under test."""
-    return {"LOCAL_STORAGE_DIR": str(tmp_path / "store")}
+def storage_env(storage_service) -> dict[str, str]:
+    """Environment variables configuring the storage backend under test: a fresh bucket."""
+    return storage_service.env(storage_service.new_bucket())
 
 
 @pytest.fixture

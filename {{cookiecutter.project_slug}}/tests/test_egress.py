@@ -110,7 +110,7 @@ def short_timeouts(monkeypatch):
 
 @contextlib.asynccontextmanager
 async def job_context(settings: Settings, *, room: str = ROOM):
-    """A fake job as the worker runs it: shared http session, settings from prewarm."""
+    """A fake job as the worker runs it: a shared http session, settings from prewarm."""
     async with http_context.open():
         with fake_job_context(job_id=JOB_ID) as ctx:
             ctx.job.room.name = room
@@ -187,7 +187,7 @@ async def test_start_request_records_the_room_to_the_configured_storage(
     egress_settings, storage_env, livekit_env, twirp
 ):
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
 
     (request,) = twirp.calls("StartRoomCompositeEgress")
@@ -289,7 +289,7 @@ async def test_unavailable_egress_is_logged_and_recorded_as_failed(
 ):
     twirp.fail("StartRoomCompositeEgress", "unavailable", "egress not connected", 503)
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         with caplog.at_level(logging.ERROR):
             await recording.start()
         header, file = await recording.finish()
@@ -306,7 +306,7 @@ async def test_a_token_signed_with_the_wrong_secret_is_rejected(
 ):
     monkeypatch.setenv("LIVEKIT_API_SECRET", "not-the-server-secret-but-long-enough")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         header, _ = await recording.finish()
 
@@ -321,7 +321,7 @@ async def test_a_start_that_times_out_is_bounded_and_its_egress_stopped(
     # the server creates the egress but never answers: the client times out
     twirp.hang("StartRoomCompositeEgress")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         assert recording.egress_id is None and "no answer from LiveKit" in recording.error
         header, _ = await recording.finish()
@@ -339,7 +339,7 @@ async def test_an_egress_that_ends_failed_is_reported_with_its_error(
     twirp.end_status = proto.EgressStatus.EGRESS_FAILED
     twirp.end_error = "upload failed: AccessDenied"
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         header, _ = await recording.finish()
 
@@ -353,7 +353,7 @@ async def test_a_stop_that_hangs_is_bounded(egress_settings, livekit_env, twirp,
     # the egress stops but the answer is lost: the status read still finds it complete
     twirp.hang("StopEgress")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         header, _ = await recording.finish()
 
@@ -366,7 +366,7 @@ async def test_a_refused_stop_leaves_the_egress_active_and_says_so(
 ):
     twirp.fail("StopEgress", "internal", "egress service overloaded", 500)
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         with caplog.at_level(logging.WARNING):
             header, _ = await recording.finish()
@@ -390,7 +390,7 @@ async def test_a_sas_connection_string_cannot_record_and_says_why(
         "SPOOL_DIR": str(tmp_path / "spool"),
     }
     async with job_context(Settings.from_env(env)) as ctx:
-        recording = Recording(ctx, AgentSession())
+        recording = Recording(ctx, AgentSession(), egress_settings)
         await recording.start()
         header, _ = await recording.finish()
 

@@ -10,20 +10,26 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .storage import StorageConfig
+if TYPE_CHECKING:  # the storage backends import ConfigError and the env helpers from here
+    from .storage import StorageConfig
 
 # A draining worker kills a job process this many seconds after asking it to stop.
 # It must cover closing the session plus the final uploads (UPLOAD_TIMEOUT each,
 # run in parallel); deploy/kubernetes gives the pod a longer grace period than this.
 SHUTDOWN_PROCESS_TIMEOUT = 60.0
+# Reserved inside that budget for closing the session and stopping a recording.
+SHUTDOWN_RESERVE = 20.0
 
 
 class ConfigError(Exception):
     """A missing or invalid setting. ``str(error)`` is the one line to show."""
 
 
-def env_text(env: Mapping[str, str], name: str, default: str | None = None, *, why: str = "") -> str:
+def env_text(
+    env: Mapping[str, str], name: str, default: str | None = None, *, why: str = ""
+) -> str:
     value = (env.get(name) or "").strip()
     if value:
         return value
@@ -61,13 +67,15 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        from .storage import StorageConfig
+
         env = os.environ if env is None else env
         upload_timeout = env_float(env, "UPLOAD_TIMEOUT", 20.0, minimum=1.0)
-        if upload_timeout >= SHUTDOWN_PROCESS_TIMEOUT - 10:
+        if upload_timeout > SHUTDOWN_PROCESS_TIMEOUT - SHUTDOWN_RESERVE:
             raise ConfigError(
                 f"UPLOAD_TIMEOUT={upload_timeout:g} leaves no room inside the "
-                f"{SHUTDOWN_PROCESS_TIMEOUT:g}s shutdown budget; keep it under "
-                f"{SHUTDOWN_PROCESS_TIMEOUT - 10:g}"
+                f"{SHUTDOWN_PROCESS_TIMEOUT:g}s shutdown budget; keep it at most "
+                f"{SHUTDOWN_PROCESS_TIMEOUT - SHUTDOWN_RESERVE:g}"
             )
         return cls(
             storage=StorageConfig.from_env(env),

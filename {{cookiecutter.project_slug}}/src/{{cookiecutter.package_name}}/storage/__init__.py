@@ -1,13 +1,14 @@
 {%- set cls = {"local": "Local", "s3": "S3", "gcs": "GCS", "azure": "Azure"}[cookiecutter.storage_backend] -%}
 """Storage for transcripts and recordings: the {{ cookiecutter.storage_backend }} backend."""
 
+from . import {{ cookiecutter.storage_backend }} as backend
 from .base import ObjectStore, StorageError
-from .{{ cookiecutter.storage_backend }} import {{ cls }}Config as StorageConfig
-from .{{ cookiecutter.storage_backend }} import {{ cls }}Store
+
+StorageConfig = backend.{{ cls }}Config
 
 
 def open_store(config: StorageConfig) -> ObjectStore:
-    return {{ cls }}Store(config)
+    return backend.{{ cls }}Store(config)
 
 
 __all__ = ["ObjectStore", "StorageConfig", "StorageError", "open_store"]

