@@ -85,7 +85,9 @@ class Spool:
         """Keys of finished files waiting for upload, oldest first."""
         if not self.root.is_dir():
             return []
-        files = [p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX)]
+        files = [
+            p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX)
+        ]
         files.sort(key=lambda p: p.stat().st_mtime)
         return [p.relative_to(self.root).as_posix() for p in files]
 
@@ -111,16 +113,20 @@ class SaveResult:
         return self.location is not None
 
 
-def upload_from_spool(store: ObjectStore, spool: Spool, key: str, *, wait: bool = True) -> SaveResult:
+def upload_from_spool(
+    store: ObjectStore, spool: Spool, key: str, *, wait: bool = True
+) -> SaveResult:
     """Upload one spooled file and remove it after a verified upload. Blocking."""
     path = spool.path(key)
     try:
         with locked(path, wait=wait) as acquired:
             if not acquired:
                 return SaveResult(key, spooled_at=path, error="in use by another process")
+            if not path.exists():  # a concurrent flush uploaded it while we waited
+                return SaveResult(key, location=f"{store.describe()}/{key}")
             location = store.upload_file(path, key)
-    except FileNotFoundError:
-        return SaveResult(key, error="already uploaded by another process")
+    except FileNotFoundError:  # a concurrent flush uploaded and removed it first
+        return SaveResult(key, location=f"{store.describe()}/{key}")
     except Exception as error:  # every backend failure keeps the file
         return SaveResult(key, spooled_at=path, error=one_line(error))
     spool.remove(key)
