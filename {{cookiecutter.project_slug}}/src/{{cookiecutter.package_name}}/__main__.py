@@ -26,11 +26,11 @@ WORKER_COMMANDS = ("dev", "start")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="probe the storage backend with a real write, read and delete")
+    commands.add_parser("check", help="probe storage with a real write, read and delete")
     commands.add_parser("flush", help="upload files left in the local spool")
     transcript = commands.add_parser("transcript", help="re-render a saved transcript")
-    transcript.add_argument("path", help="our json/jsonl transcript, or session.history.to_dict() JSON")
-    transcript.add_argument("--format", "-f", default=None, help="json, jsonl, text, markdown, webvtt or srt")
+    transcript.add_argument("path", help="our json or jsonl transcript, or a livekit history")
+    transcript.add_argument("--format", "-f", help="json, jsonl, text, markdown, webvtt or srt")
     transcript.add_argument("--output", "-o", default=None, help="output file (default: stdout)")
 {%- if cookiecutter.recording in ["egress_audio", "egress_video"] %}
     from .recording.cli import add_record_commands

@@ -14,6 +14,9 @@ from .storage.spool import Spool, flush
 from .transcript import TRANSCRIPT_FORMAT
 from .transcript.formats import FORMATS
 from .transcript.model import Transcript
+{%- if cookiecutter.transcript_redaction == "pii" %}
+from .transcript.redaction import redact_transcript
+{%- endif %}
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -62,6 +65,7 @@ def flush_spool() -> int:
 
 
 def transcript(path: str, format_name: str | None, output: str | None) -> int:
+    """Re-render a saved transcript (json, jsonl) or a raw livekit history in any format."""
     format_name = format_name or TRANSCRIPT_FORMAT
     if format_name not in FORMATS:
         return fail(f"unknown format {format_name!r}; use one of: {', '.join(FORMATS)}", 2)
@@ -69,11 +73,25 @@ def transcript(path: str, format_name: str | None, output: str | None) -> int:
         source = Transcript.from_text(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         return fail(f"cannot read {path}: {one_line(error)}", 2)
-    rendered = FORMATS[format_name].render(source)
-    if output:
-        Path(output).write_text(rendered, encoding="utf-8")
-    else:
-        sys.stdout.write(rendered)
+    if any(not entry.created_at for entry in source.entries):
+        print(
+            "warning: some items have no timestamp; export the history with "
+            "session.history.to_dict(exclude_timestamp=False)",
+            file=sys.stderr,
+        )
+{%- if cookiecutter.transcript_redaction == "pii" %}
+    source = redact_transcript(source)  # this project never writes unmasked PII
+{%- endif %}
+    rendered = FORMATS[format_name].render(source).encode("utf-8")
+    if not output:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(rendered)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        Path(output).write_bytes(rendered)
+    except OSError as error:
+        return fail(f"cannot write {output}: {one_line(error)}")
     return 0
 
 

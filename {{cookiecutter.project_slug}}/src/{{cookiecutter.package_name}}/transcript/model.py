@@ -28,9 +28,20 @@ def parse_time(value: Any) -> float | None:
     """Epoch seconds from an epoch number or an ISO 8601 string."""
     if value is None or value == "":
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -43,7 +54,7 @@ class Entry:
     role: str = ""
     text: str = ""
     interrupted: bool = False
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     call_id: str = ""
     arguments: str = ""
@@ -60,22 +71,38 @@ class Entry:
             return "Handoff"
         return "Tool"
 
+    def _metric_time(self, name: str) -> float | None:
+        value = self.metrics.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        return None
+
     @property
     def started_at(self) -> float:
         """When speech started (livekit metrics), else when the item was created."""
-        return self.metrics.get("started_speaking_at") or self.created_at
+        return self._metric_time("started_speaking_at") or self.created_at
 
     @property
     def ended_at(self) -> float | None:
-        return self.metrics.get("stopped_speaking_at")
+        """When speech stopped (livekit metrics), if known."""
+        return self._metric_time("stopped_speaking_at")
+
+    @property
+    def is_empty(self) -> bool:
+        """A message with nothing said in it (every format skips these)."""
+        return self.kind == "message" and not self.text.strip()
 
     @property
     def is_turn(self) -> bool:
         """A user or agent message with something said in it."""
-        return self.kind == "message" and self.role in SPEAKERS and bool(self.text.strip())
+        return self.kind == "message" and self.role in SPEAKERS and not self.is_empty
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.kind, "id": self.id, "created_at": iso_utc(self.created_at)}
+        out: dict[str, Any] = {
+            "type": self.kind,
+            "id": self.id,
+            "created_at": iso_utc(self.created_at),
+        }
         if self.kind == "message":
             out |= {"role": self.role, "text": self.text, "interrupted": self.interrupted}
             if self.metrics:
@@ -99,24 +126,25 @@ class Entry:
         role = data.get("role", "")
         if kind == "message" and role not in SPEAKERS:
             return None
-        text = data.get("text")
-        if text is None:
-            text = "\n".join(part for part in data.get("content", []) if isinstance(part, str))
+        text = data.get("text", data.get("content"))
+        if isinstance(text, list):  # livekit's content: text parts, images, audio
+            text = "\n".join(part for part in text if isinstance(part, str))
+        metrics = data.get("metrics") or {}
         return cls(
             kind=kind,
             created_at=parse_time(data.get("created_at")) or 0.0,
-            id=data.get("id", ""),
+            id=str(data.get("id", "")),
             role=role,
-            text=text,
+            text=_as_text(text),
             interrupted=bool(data.get("interrupted", False)),
-            metrics=dict(data.get("metrics") or {}),
-            name=data.get("name", ""),
-            call_id=data.get("call_id", ""),
-            arguments=data.get("arguments", ""),
-            output=data.get("output", ""),
+            metrics=dict(metrics) if isinstance(metrics, dict) else {},
+            name=_as_text(data.get("name")),
+            call_id=_as_text(data.get("call_id")),
+            arguments=_as_text(data.get("arguments")),
+            output=_as_text(data.get("output")),
             is_error=bool(data.get("is_error", False)),
             old_agent=data.get("old_agent", data.get("old_agent_id")),
-            new_agent=data.get("new_agent", data.get("new_agent_id", "")),
+            new_agent=_as_text(data.get("new_agent", data.get("new_agent_id"))),
         )
 
     @classmethod
@@ -136,7 +164,14 @@ class Entry:
                 metrics=dict(item.metrics or {}),
             )
         if kind == "function_call":
-            return cls(kind, item.created_at, item.id, name=item.name, call_id=item.call_id, arguments=item.arguments)
+            return cls(
+                kind,
+                item.created_at,
+                item.id,
+                name=item.name,
+                call_id=item.call_id,
+                arguments=item.arguments,
+            )
         if kind == "function_call_output":
             return cls(
                 kind,
@@ -148,7 +183,13 @@ class Entry:
                 is_error=item.is_error,
             )
         if kind == "agent_handoff":
-            return cls(kind, item.created_at, item.id, old_agent=item.old_agent_id, new_agent=item.new_agent_id)
+            return cls(
+                kind,
+                item.created_at,
+                item.id,
+                old_agent=item.old_agent_id,
+                new_agent=item.new_agent_id,
+            )
         return None
 
 
@@ -177,6 +218,10 @@ class SessionInfo:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         known["started_at"] = parse_time(data.get("started_at"))
         known["ended_at"] = parse_time(data.get("ended_at"))
+        if not isinstance(known.get("models"), dict):
+            known["models"] = {}
+        if not isinstance(known.get("recording"), dict):
+            known["recording"] = None
         return cls(**known)
 
     @property
@@ -184,43 +229,97 @@ class SessionInfo:
         return parse_time((self.recording or {}).get("started_at"))
 
 
+def _session_from_report(report: dict[str, Any]) -> dict[str, Any]:
+    """Our header fields from a livekit ``SessionReport.to_dict()``."""
+    session = {k: report[k] for k in ("room", "room_id", "job_id", "agent_name") if report.get(k)}
+    if report.get("audio_recording_started_at"):
+        session["recording"] = {
+            "kind": "agent_audio",
+            "started_at": iso_utc(report["audio_recording_started_at"]),
+        }
+    return session
+
+
 @dataclass
 class Transcript:
     session: SessionInfo
     entries: list[Entry]
 
+    def _origin(self) -> tuple[float, str]:
+        candidates = [
+            (self.session.recording_started_at, "the recording start"),
+            (self.session.started_at, "the session start"),
+            *((e.created_at, "the first item") for e in self.entries[:1]),
+        ]
+        return next(((t, label) for t, label in candidates if t), (0.0, "the epoch"))
+
     @property
     def origin(self) -> float:
         """Time zero for captions: the recording start, else the session start."""
-        candidates = [self.session.recording_started_at, self.session.started_at]
-        candidates += [e.created_at for e in self.entries[:1]]
-        return next((t for t in candidates if t), 0.0)
+        return self._origin()[0]
+
+    def describe_origin(self) -> str:
+        """Which moment ``origin`` is, for a header line: "the recording start (...Z)"."""
+        origin, label = self._origin()
+        return f"{label} ({iso_utc(origin)})"
+
+    def offset(self, ts: float) -> float:
+        """Seconds from ``origin`` (negative for items before it)."""
+        return ts - self.origin
 
     def turns(self) -> list[Entry]:
         return [e for e in self.entries if e.is_turn]
+
+    def conversation(self) -> list[Entry]:
+        """Every entry a format shows: all but empty messages."""
+        return [e for e in self.entries if not e.is_empty]
 
     def to_dict(self) -> dict[str, Any]:
         return {"session": self.session.to_dict(), "items": [e.to_dict() for e in self.entries]}
 
     @classmethod
-    def from_document(cls, data: dict[str, Any]) -> Transcript:
-        """Read our ``json`` document or a raw ``session.history.to_dict()``."""
-        session = SessionInfo.from_dict(data.get("session") or {})
-        entries = [e for e in map(Entry.from_dict, data.get("items", [])) if e is not None]
+    def from_document(cls, data: Any) -> Transcript:
+        """Read our ``json`` document, a raw ``session.history.to_dict()`` (or its item
+        list), or a livekit session report."""
+        if isinstance(data, list):
+            data = {"items": data}
+        if not isinstance(data, dict):
+            raise ValueError("not a transcript: expected a JSON object")
+        if isinstance(data.get("chat_history"), dict):
+            items = data["chat_history"].get("items", [])
+            data = {"session": _session_from_report(data), "items": items}
+        if "items" not in data and "session" not in data:
+            raise ValueError("not a transcript: no 'items' or 'session' key")
+        session = data.get("session") or {}
+        items = data.get("items") or []
+        if not isinstance(session, dict) or not isinstance(items, list):
+            raise ValueError("not a transcript: 'session' must be an object, 'items' a list")
+        for number, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                raise ValueError(f"not a transcript: item {number} is not an object")
+        entries = [e for e in map(Entry.from_dict, items) if e is not None]
         entries.sort(key=lambda e: e.created_at)
-        return cls(session=session, entries=entries)
+        return cls(session=SessionInfo.from_dict(session), entries=entries)
 
     @classmethod
     def from_jsonl(cls, lines: list[str]) -> Transcript:
         """Read our ``jsonl`` journal; a missing footer (a killed process) is fine."""
         session: dict[str, Any] = {}
         items: list[dict[str, Any]] = []
-        for line in lines:
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"line {number} is not JSON: {error.msg}") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"line {number} is not a JSON object")
             if record.get("type") in ("session_start", "session_end"):
-                session |= {k: v for k, v in record.get("session", {}).items() if v is not None}
+                header = record.get("session") or {}
+                if not isinstance(header, dict):
+                    raise ValueError(f"line {number}: 'session' is not a JSON object")
+                session |= {k: v for k, v in header.items() if v is not None}
             else:
                 items.append(record)
         return cls.from_document({"session": session, "items": items})
@@ -228,8 +327,13 @@ class Transcript:
     @classmethod
     def from_text(cls, text: str) -> Transcript:
         """Read any saved transcript we can parse: json document, raw history or jsonl."""
-        stripped = text.lstrip()
+        stripped = text.strip()
+        if not stripped:
+            raise ValueError("empty file")
         try:
-            return cls.from_document(json.loads(stripped))
+            data = json.loads(stripped)
         except json.JSONDecodeError:
             return cls.from_jsonl(stripped.splitlines())
+        if isinstance(data, dict) and data.get("type") == "session_start":
+            return cls.from_jsonl(stripped.splitlines())
+        return cls.from_document(data)
