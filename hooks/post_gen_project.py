@@ -38,6 +38,7 @@ KEEP_IF: dict[str, Callable[[Answers], bool]] = {
     "deploy/kubernetes/store-pvc.yaml": _backend("local"),
     "src/{pkg}/transcript/redaction.py": lambda a: a["transcript_redaction"] == "pii",
     "tests/test_redaction.py": lambda a: a["transcript_redaction"] == "pii",
+    "tests/test_redaction_storage.py": lambda a: a["transcript_redaction"] == "pii",
     "src/{pkg}/recording": lambda a: a["recording"] != "none",
     "src/{pkg}/recording/agent_audio.py": lambda a: a["recording"] == "agent_audio",
     "tests/test_agent_audio.py": lambda a: a["recording"] == "agent_audio",

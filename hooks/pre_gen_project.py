@@ -58,7 +58,10 @@ def problems(answers: dict) -> list[str]:
     agent_name = str(answers.get("agent_name", ""))
     checks = [
         _identifier_problem(
-            "project_slug", slug, SLUG_RE, "use lowercase letters, digits and single hyphens, e.g. my-agent"
+            "project_slug",
+            slug,
+            SLUG_RE,
+            "use lowercase letters, digits and single hyphens, e.g. my-agent",
         ),
         _identifier_problem(
             "package_name", package, PACKAGE_RE, "use a lowercase Python identifier, e.g. my_agent"
@@ -95,7 +98,9 @@ def first_problem_line(answers: dict) -> str | None:
 def notes(answers: dict) -> list[str]:
     """Things that are allowed but worth saying before the project is written."""
     out = []
-    if answers.get("storage_backend") == "local" and str(answers.get("recording", "")).startswith("egress"):
+    if answers.get("storage_backend") == "local" and str(answers.get("recording", "")).startswith(
+        "egress"
+    ):
         out.append(
             "note: with storage_backend=local, egress writes recordings to the disk of the "
             "egress server (your self-hosted egress host), not to this agent's disk"
@@ -104,7 +109,7 @@ def notes(answers: dict) -> list[str]:
 
 
 if __name__ == "__main__":
-    ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+    ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
     line = first_problem_line(ANSWERS)
     if line:
         print(line, file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Tests of the template itself (the generated project has its own tests)."""
