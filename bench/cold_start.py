@@ -1,0 +1,109 @@
+"""3. Worker cold start: import + prewarm, generated agent vs the plain quickstart.
+
+Each run is a fresh interpreter. The variants (the quickstart, then the generated agent
+per storage backend) run in a rotating order so drift (page cache, CPU frequency, other
+load) hits all alike; the first round is a discarded warm-up when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from emulators import Emulator
+from projects import package_name
+from report import Row, verdict
+from stats import median
+
+HERE = Path(__file__).resolve().parent
+RATIO_GOAL = 1.05
+WITHOUT = "quickstart"
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def probe(args: list[str], env: dict[str, str]) -> dict[str, float]:
+    """One fresh interpreter: its import and prewarm seconds, and its whole CPU time."""
+    cpu = children_cpu()
+    done = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip()[-400:]}")
+    sample = json.loads(done.stdout.strip().splitlines()[-1])
+    return sample | {"cpu": children_cpu() - cpu}
+
+
+def measure(
+    variants: dict[str, tuple[list[str], dict[str, str]]], runs: int, warmup: bool
+) -> dict[str, list[dict[str, float]]]:
+    names = list(variants)
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for index in range(runs + (1 if warmup else 0)):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            sample = probe(*variants[name])
+            if index > 0 or not warmup:
+                samples[name].append(sample)
+    return samples
+
+
+def run(
+    projects: dict[str, Path],
+    backend_env: dict[str, dict[str, str]],
+    runs: int,
+    warmup: bool,
+    workdir: Path,
+) -> list[Row]:
+    """``projects``: backend -> rendered project; ``backend_env``: its storage settings."""
+    base = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    variants = {WITHOUT: ([str(HERE / "coldstart_quickstart.py")], base)}
+    for backend, project in projects.items():
+        env = base | backend_env.get(backend, {}) | {"SPOOL_DIR": str(workdir / backend)}
+        args = [str(HERE / "coldstart_generated.py"), str(project / "src"), package_name(project)]
+        variants[backend] = (args, env)
+    samples = measure(variants, runs, warmup)
+
+    def total(name: str) -> float:
+        return median([s["import"] + s["prewarm"] for s in samples[name]])
+
+    def part(name: str, key: str) -> float:
+        return median([s[key] for s in samples[name]])
+
+    rows = []
+    for backend in projects:
+        ratio = total(backend) / total(WITHOUT)
+        cpu_ratio = part(backend, "cpu") / part(WITHOUT, "cpu")
+        package = part(backend, "package")
+        share = package / total(WITHOUT)
+        detail = f"package import {package * 1000:.0f} ms (+{share:.1%}); " + "; ".join(
+            f"{label} {total(name):.2f} s (import {part(name, 'import'):.2f} + prewarm "
+            f"{part(name, 'prewarm'):.2f})"
+            for label, name in (("with", backend), ("without", WITHOUT))
+        )
+        rows.append(
+            Row(
+                "3",
+                f"cold start import+prewarm, {backend} backend vs quickstart, median of {runs}",
+                f"ratio {ratio:.3f} (CPU time {cpu_ratio:.3f}): {detail}",
+                f"≤ {RATIO_GOAL}",
+                verdict(ratio <= RATIO_GOAL),
+            )
+        )
+    return rows
+
+
+def storage_env(workdir: Path, emulators: dict[str, Emulator | Exception]) -> dict[str, dict]:
+    """Settings for each backend's prewarm: the local directory, or the running emulator."""
+    env = {"local": {"LOCAL_STORAGE_DIR": str(workdir / "store")}}
+    for name, emulator in emulators.items():
+        if isinstance(emulator, Emulator):
+            env[name] = emulator.env
+    return env

@@ -1,0 +1,35 @@
+"""Cold-start probe, "with": the generated agent (recording + transcripts).
+
+Usage: coldstart_generated.py <project>/src <package>. Settings come from the
+environment. Prints import and prewarm seconds, and how much of the import was the
+generated package itself (livekit and the plugins are imported first, as the agent
+module would anyway).
+"""
+
+import time
+
+started = time.perf_counter()
+
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import livekit.agents  # noqa: E402, F401
+from livekit.plugins import deepgram, openai, silero  # noqa: E402, F401
+
+livekit_imported = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+agent = importlib.import_module(f"{sys.argv[2]}.agent")
+imported = time.perf_counter()
+agent.prewarm(SimpleNamespace(userdata={}))  # also starts the spool flush thread
+done = time.perf_counter()
+print(
+    json.dumps(
+        {
+            "import": imported - started,
+            "package": imported - livekit_imported,
+            "prewarm": done - imported,
+        }
+    )
+)

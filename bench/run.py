@@ -1,0 +1,234 @@
+"""Template-level benchmarks: prints ONE table of medians and ratios.
+
+    python bench/run.py            full run (about 5 minutes on 2 cores, plus the harness)
+    python bench/run.py --quick    CI smoke: small sizes, few repetitions, < 60 s
+    python bench/run.py --profile  also print pyinstrument profiles of archive.close
+
+Goals are reported (met / MISSED), never asserted: the exit code is 1 only when a
+measurement could not run (a render, an import, a save or a required emulator failed).
+Everything runs on 127.0.0.1; fresh projects are rendered into a temporary directory.
+See docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import cold_start  # noqa: E402
+import durability  # noqa: E402
+import harness_time  # noqa: E402
+import loop_cost  # noqa: E402
+from projects import render  # noqa: E402
+from report import FAILED, Row, table, verdict  # noqa: E402
+from stats import ms  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: loop_cost.Sizes
+    durable_turns: tuple[int, ...]
+    durable_repeats: int
+    cold_runs: int
+    cold_warmup: bool
+    cold_backends: tuple[str, ...]
+    memory_turns: int
+    memory_steps: int
+    harness_tiers: tuple[str, ...]
+
+
+FULL = Plan(
+    sizes=loop_cost.Sizes(item_turns=1000, stall_turns=(1000, 2000), repeats=3),
+    durable_turns=(100, 1000, 2000),
+    durable_repeats=5,
+    cold_runs=7,
+    cold_warmup=True,
+    cold_backends=durability.BACKENDS,
+    memory_turns=1000,
+    memory_steps=2,
+    harness_tiers=("fast",),
+)
+QUICK = Plan(
+    sizes=loop_cost.Sizes(item_turns=100, stall_turns=(100, 200), repeats=1),
+    durable_turns=(100, 300),
+    durable_repeats=1,
+    cold_runs=1,
+    cold_warmup=False,
+    cold_backends=("local",),
+    memory_turns=200,
+    memory_steps=2,
+    harness_tiers=(),
+)
+MEMORY_GOAL_MB = 10.0  # per 1,000 turns, for the capture's own share
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def render_all(root: Path) -> tuple[dict[str, Path], dict[str, Path], list[Row]]:
+    """One project per transcript format (local backend) and per remote backend (json)."""
+    by_format: dict[str, Path] = {}
+    by_backend: dict[str, Path] = {}
+    failures = []
+    for fmt in loop_cost.FORMATS:
+        try:
+            by_format[fmt] = render(root / f"format-{fmt}", transcript_format=fmt)
+        except Exception as error:
+            label = f"render transcript_format={fmt}"
+            failures.append(Row("-", label, str(error)[:160], "", FAILED))
+    if "json" in by_format:
+        by_backend["local"] = by_format["json"]
+    for backend in durability.BACKENDS[1:]:
+        try:
+            by_backend[backend] = render(root / f"backend-{backend}", storage_backend=backend)
+        except Exception as error:
+            label = f"render storage_backend={backend}"
+            failures.append(Row("-", label, str(error)[:160], "", FAILED))
+    return by_format, by_backend, failures
+
+
+def memory_rows(project: Path, plan: Plan) -> list[Row]:
+    done = subprocess.run(
+        [sys.executable, str(HERE / "memory_growth.py"), str(project), str(plan.memory_turns),
+         str(plan.memory_steps)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return [Row("4", "memory", done.stderr.strip()[-160:], "", FAILED)]
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    per_1000 = 1000 / data["turns"] / 2**20
+
+    def steps(series: list[int]) -> list[float]:
+        return [(b - a) * per_1000 for a, b in itertools.pairwise(series)]
+
+    def mb(values: list[float]) -> str:
+        return " / ".join(f"{v:+.1f}" for v in values) + " MB"
+
+    history, combined = steps(data["history"]), steps(data["capture"])
+    capture = [c - h for c, h in zip(combined, history, strict=True)]
+    released = (data["after_close"] - data["capture"][-1]) / 2**20
+    total_turns = data["turns"] * plan.memory_steps
+    return [
+        Row(
+            "1",
+            "full garbage collection in a job process (fresh interpreter, after prewarm)",
+            f"{ms(data['gc_after_prewarm'])}; with a {total_turns}-turn session captured "
+            f"{ms(data['gc_with_session'])}; with gc.freeze() after prewarm "
+            f"{ms(data['gc_frozen'])}",
+        ),
+        Row(
+            "4",
+            f"RSS growth per 1,000 turns ({plan.memory_steps} steps of {data['turns']} turns)",
+            f"capture {mb(capture)} (history+capture {mb(combined)}, livekit history alone "
+            f"{mb(history)}); after close {released:+.1f} MB",
+            f"bounded, < {MEMORY_GOAL_MB:g} MB",
+            verdict(max(capture) < MEMORY_GOAL_MB),
+        ),
+    ]
+
+
+async def async_sections(
+    plan: Plan,
+    by_format: dict[str, Path],
+    by_backend: dict[str, Path],
+    emulators: dict[str, durability.Emulator | Exception],
+    work: Path,
+    quick: bool,
+) -> list[Row]:
+    progress("1. live capture on the event loop, per format")
+    rows = await loop_cost.run(by_format, plan.sizes, work / "loop")
+    progress("2. close → durable transcript, per backend")
+    may_skip = quick and os.environ.get("CI", "").lower() != "true"
+    rows += await durability.run(
+        by_backend, plan.durable_turns, plan.durable_repeats, work / "durable", emulators,
+        may_skip, fmt="json",
+    )  # fmt: skip
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI smoke mode (< 60 s)")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profiles of close")
+    parser.add_argument("--slow-tier", action="store_true", help="also time the harness slow tier")
+    parser.add_argument("--no-harness", action="store_true", help="skip timing the harness")
+    parser.add_argument("--keep", action="store_true", help="keep the rendered projects")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    tiers = list(plan.harness_tiers) + (["slow"] if args.slow_tier and not args.quick else [])
+    if args.no_harness:
+        tiers = []
+    work = Path(tempfile.mkdtemp(prefix="lk-bench-"))
+    started = time.perf_counter()
+    rows: list[Row] = []
+    notes: list[str] = []
+    emulators: dict[str, durability.Emulator | Exception] = {}
+    try:
+        with ThreadPoolExecutor(1) as pool:  # emulators start while projects render
+            starting = pool.submit(durability.start_emulators, list(durability.BACKENDS[1:]))
+            progress(f"rendering projects into {work}; starting storage emulators")
+            by_format, by_backend, rows = render_all(work / "renders")
+            emulators = starting.result()
+        rows += asyncio.run(
+            async_sections(plan, by_format, by_backend, emulators, work, args.quick)
+        )
+        progress("3. worker cold start (fresh interpreters, alternating)")
+        cold = {b: p for b, p in by_backend.items() if b in plan.cold_backends}
+        try:
+            env = cold_start.storage_env(work / "cold", emulators)
+            cold = {b: p for b, p in cold.items() if b in env}  # a skipped emulator is reported
+            rows += cold_start.run(cold, env, plan.cold_runs, plan.cold_warmup, work / "cold")
+        except Exception as error:
+            rows.append(Row("3", "cold start", str(error)[:160], "", FAILED))
+        if "json" in by_format:
+            progress("4. memory growth (fresh interpreter)")
+            rows += memory_rows(by_format["json"], plan)
+            if args.profile:
+                progress("profiling archive.close (pyinstrument)")
+                turns = max(plan.sizes.stall_turns)
+                notes += asyncio.run(
+                    loop_cost.profile_close(by_format["json"], turns, work / "profile")
+                )
+        if tiers:
+            progress(f"5. harness wall time: {tiers}")
+            rows += harness_time.run(tiers)
+    finally:
+        for emulator in emulators.values():
+            if isinstance(emulator, durability.Emulator):
+                emulator.stop()
+        if args.keep:
+            progress(f"renders kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    mode = "quick" if args.quick else "full"
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(
+        f"bench/run.py ({mode}, {os.cpu_count()} cores, load average {load}, "
+        f"Python {sys.version.split()[0]}, {time.perf_counter() - started:.0f} s)"
+    )
+    print(table(sorted(rows, key=lambda row: row.section.isdigit() and int(row.section))))
+    for note in notes:
+        print(f"note: {note}")
+    failed = [r for r in rows if r.verdict == FAILED]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
