@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -65,6 +66,8 @@ def prewarm(proc: JobProcess) -> None:
     proc.userdata["settings"] = settings = Settings.from_env()
     proc.userdata["vad"] = silero.VAD.load()
     flush_spool_in_background(settings)
+    # Keep what start-up allocated out of later full collections (long GIL pauses).
+    gc.freeze()
 
 
 async def start_session(
@@ -107,7 +110,7 @@ async def start_session(
 async def run_job(
     ctx: JobContext, session: AgentSession, agent: Agent | None = None
 ) -> SessionArchive:
-    """The job: start ``session`` and save its transcript and recording at shutdown."""
+    """The job: start ``session``; ``archive.close`` saves what it kept when the job shuts down."""
     ctx.log_context_fields = {"room": ctx.room.name}
     archive = await start_session(ctx, session, ctx.proc.userdata["settings"], agent)
 

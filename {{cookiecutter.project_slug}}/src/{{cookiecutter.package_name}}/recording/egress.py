@@ -55,9 +55,7 @@ def ns_to_iso(ns: int) -> str | None:
 
 
 class EgressRecording:
-    def __init__(
-        self, ctx: JobContext, session: AgentSession, settings: Settings
-    ) -> None:
+    def __init__(self, ctx: JobContext, session: AgentSession, settings: Settings) -> None:
         self.ctx = ctx
         self.session = session
         self.settings = settings
@@ -111,7 +109,7 @@ class EgressRecording:
         )
         output = egress_output.file_output(settings.storage, self.filepath)
         where = egress_output.destination(settings.storage, self.filepath)
-        logger.info("starting LiveKit Egress (%s) for room %s to %s", KIND, self.room, where)
+        logger.info("starting LiveKit Egress (%s) for room %r to %s", KIND, self.room, where)
         return egress_output.room_composite_request(self.room, output)
 
     def _start_failed(self, error: str) -> None:
@@ -188,7 +186,7 @@ class EgressRecording:
             logger.error("egress %s %s: %s", self.egress_id, header["status"], self.error)
         else:
             logger.warning(
-                "egress %s still %s at session end; check it with `%s --room %s`",
+                "egress %s still %s at session end; check it with `%s --room %r`",
                 self.egress_id,
                 header["status"],
                 LIST_COMMAND,
