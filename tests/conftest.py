@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.farm import RenderFarm
-from tests.variants import SLOW, slow_groups
+from tests.farm import RenderFarm, shard_of
+from tests.variants import FAST, SLOW, SLOW_BATCH, slow_groups
 
 _SLOW_GROUP = {v.id: v.group for v in SLOW}
 
@@ -25,9 +25,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config._harness_started = time.perf_counter()
-    # `-n auto` means `--dist load`; keep each xdist_group (a render shard) on one worker.
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -46,6 +43,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def work_units() -> dict[str, str]:
+    """Test name -> the unit of work it shares with others (one worker runs a unit)."""
+    units = {f"test_variant_renders_clean[{v.id}]": shard_of(v) for v in FAST}
+    units |= {f"test_generated_suite_passes[{v.id}]": SLOW_BATCH[v.id] for v in SLOW}
+    return units
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`-n auto`: like --dist loadgroup, keeping a render shard or suite batch on one worker.
+
+    xdist's own loadgroup marks nodeids in a way pytest 9 ignores, so the grouping is
+    done here, from the test's name, with xdist's scope scheduler.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    units = work_units()
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return units.get(nodeid.rsplit("::", 1)[-1], nodeid)
+
+    return WorkUnitScheduling(config, log)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,7 +1,7 @@
 """Render fast-tier variants in shards and check each render once.
 
-Each shard is one xdist group, so one worker renders all its variants and runs
-ruff once over all of them; each variant's test then reads its own result.
+conftest keeps each shard on one xdist worker, which renders all its variants and
+runs ruff once over all of them; each variant's test then reads its own result.
 """
 
 from __future__ import annotations

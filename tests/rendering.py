@@ -12,7 +12,7 @@ import jinja2
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.main import cookiecutter
 
-from tests.variants import ROOT
+from tests.variants import COOKIECUTTER_JSON, ROOT
 
 # Beside the output folder: cookiecutter's replay files and template cache.
 STATE_DIR = ".cookiecutter-state"
@@ -67,6 +67,10 @@ def render(overrides: Mapping[str, str], output_dir: Path) -> Path:
     out as well, and also keeps replay files out of the user's home. The render runs
     inside ``output_dir`` so that anything an answer manages to create lands there.
     """
+    # cookiecutter silently ignores an unknown key, which would quietly test the defaults.
+    unknown = set(overrides) - {key for key in COOKIECUTTER_JSON if not key.startswith("_")}
+    if unknown:
+        raise KeyError(f"not in cookiecutter.json: {sorted(unknown)}")
     output_dir.mkdir(parents=True, exist_ok=True)
     state = output_dir.parent / STATE_DIR
     config = {"replay_dir": str(state / "replay"), "cookiecutters_dir": str(state / "templates")}

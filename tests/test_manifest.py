@@ -106,3 +106,27 @@ def test_manifest_prints_json_for_ci() -> None:
 
     assert run("--json") == [v.as_json() for v in ALL]
     assert run("--groups") == variants.slow_groups()
+
+
+def test_every_render_and_suite_test_belongs_to_a_work_unit() -> None:
+    # conftest's scheduler finds units by test name: a renamed test would lose its unit.
+    from tests import test_projects, test_render
+    from tests.conftest import work_units
+
+    units = work_units()
+    for module, function, tier in (
+        (test_render, "test_variant_renders_clean", FAST),
+        (test_projects, "test_generated_suite_passes", SLOW),
+    ):
+        assert callable(getattr(module, function))
+        assert {f"{function}[{v.id}]" for v in tier} <= set(units)
+    shards = {units[f"test_variant_renders_clean[{v.id}]"] for v in FAST}
+    assert 1 < len(shards) < len(FAST)
+
+
+def test_render_refuses_a_key_cookiecutter_would_ignore(tmp_path) -> None:
+    from tests.rendering import render
+
+    with pytest.raises(KeyError, match="storage_backnd"):
+        render({"storage_backnd": "s3"}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

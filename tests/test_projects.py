@@ -3,7 +3,7 @@
 One interpreter (the harness's, whose environment holds the union of every
 variant's dependencies) runs each project's pytest with the project as cwd.
 A suite spends most of its time waiting (servers, subprocesses), so suites run in
-batches of SUITES_AT_ONCE on each xdist worker; a batch is one xdist group.
+batches of SUITES_AT_ONCE on each xdist worker (conftest keeps a batch on one worker).
 """
 
 from __future__ import annotations
@@ -19,29 +19,15 @@ from pathlib import Path
 import pytest
 
 from tests.rendering import clean_env, render
-from tests.variants import ROOT, SLOW, Variant, slow_groups
+from tests.variants import ROOT, SLOW, SLOW_BATCH, SUITES_AT_ONCE, Variant
 
 PROJECT_PYTHON = os.environ.get("HARNESS_PROJECT_PYTHON", sys.executable)
 # The Azurite that .ci/setup installs, unless the caller points elsewhere.
 AZURITE_BIN = os.environ.get(
     "AZURITE_BIN", str(ROOT / ".tools" / "node" / "node_modules" / ".bin" / "azurite-blob")
 )
-SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "2"))
 SUITE_TIMEOUT = 900
 NO_TESTS_COLLECTED = 5
-
-
-def _batches() -> dict[str, str]:
-    """variant id -> batch; a batch never spans two CI groups (--variant-group)."""
-    out = {}
-    for group in slow_groups():
-        members = [v for v in SLOW if v.group == group]
-        for i, variant in enumerate(members):
-            out[variant.id] = f"slow-{group}-{i // SUITES_AT_ONCE}"
-    return out
-
-
-BATCH_OF = _batches()
 
 
 @dataclass
@@ -79,8 +65,8 @@ class SuiteRunner:
 
     def result(self, variant: Variant) -> SuiteResult:
         if variant.id not in self._results:
-            batch = BATCH_OF[variant.id]
-            members = [v for v in SLOW if BATCH_OF[v.id] == batch and v.id in self.selected]
+            batch = SLOW_BATCH[variant.id]
+            members = [v for v in SLOW if SLOW_BATCH[v.id] == batch and v.id in self.selected]
             self._run_batch(members)
         return self._results[variant.id]
 
@@ -114,10 +100,7 @@ def suite_runner(request, tmp_path_factory) -> SuiteRunner:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "variant",
-    [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(BATCH_OF[v.id])) for v in SLOW],
-)
+@pytest.mark.parametrize("variant", [pytest.param(v, id=v.id) for v in SLOW])
 def test_generated_suite_passes(variant, suite_runner: SuiteRunner, record_property) -> None:
     result = suite_runner.result(variant)
     record_property("tier", "slow")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.farm import RenderFarm, shard_of
+from tests.farm import RenderFarm
 from tests.variants import FAST
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(shard_of(v))) for v in FAST],
-)
+@pytest.mark.parametrize("variant", [pytest.param(v, id=v.id) for v in FAST])
 def test_variant_renders_clean(variant, render_farm: RenderFarm, record_property) -> None:
     result = render_farm.result(variant)
     record_property("tier", "fast")
