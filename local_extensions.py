@@ -59,7 +59,19 @@ def check_answers(answers) -> str:
     return "ok"
 
 
+def py_string(value) -> str:
+    """A Python string literal quoted the way ``ruff format`` keeps it."""
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    body = "".join(
+        "\\" + ch if ch in ("\\", quote) else ch if ch.isprintable() else repr(ch)[1:-1]
+        for ch in text
+    )
+    return quote + body + quote
+
+
 class AnswerCheck(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.filters["check_answers"] = check_answers
+        environment.filters["py_string"] = py_string

@@ -389,8 +389,9 @@ async def test_a_sas_connection_string_cannot_record_and_says_why(
         "AZURE_STORAGE_CONNECTION_STRING": sas,
         "SPOOL_DIR": str(tmp_path / "spool"),
     }
-    async with job_context(Settings.from_env(env)) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+    sas_settings = Settings.from_env(env)
+    async with job_context(sas_settings) as ctx:
+        recording = Recording(ctx, AgentSession(), sas_settings)
         await recording.start()
         header, _ = await recording.finish()
 

@@ -22,7 +22,8 @@ logger = logging.getLogger("{{ cookiecutter.package_name }}")
 AGENT_NAME = {{ cookiecutter.agent_name | tojson }}
 {%- if cookiecutter.recording != "none" and cookiecutter.recording_notice %}
 # Said before anything else; many jurisdictions require telling callers they are recorded.
-RECORDING_NOTICE = {{ cookiecutter.recording_notice | tojson }}
+{%- set notice = cookiecutter.recording_notice | py_string %}
+RECORDING_NOTICE = {{ notice }}{% if notice | length > 81 %}  # noqa: E501{% endif %}
 {%- endif %}
 
 
