@@ -11,7 +11,9 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import queue
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,8 +52,12 @@ class JournalWriter:
 
     def _run(self) -> None:
         try:
-            with open(self.path, "a", encoding="utf-8") as handle:
+            # Lock a hidden file, then rename it into place: a concurrent flush never
+            # sees the journal unlocked, so it cannot upload and remove a live one.
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+            with open(fd, "a", encoding="utf-8") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
+                os.replace(tmp, self.path)
                 while (record := self._queue.get()) is not _CLOSE:
                     if callable(record):
                         record = record()
