@@ -47,7 +47,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def work_units() -> dict[str, str]:
     """Test name -> the unit of work it shares with others (one worker runs a unit)."""
-    units = {f"test_variant_renders_clean[{v.id}]": shard_of(v) for v in FAST}
+    units = {
+        f"{test}[{v.id}]": shard_of(v)
+        for test in ("test_variant_renders_clean", "test_no_rendered_file_holds_a_secret")
+        for v in FAST
+    }
     units |= {f"test_generated_suite_passes[{v.id}]": SLOW_BATCH[v.id] for v in SLOW}
     return units
 
