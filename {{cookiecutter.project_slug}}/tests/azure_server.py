@@ -17,7 +17,7 @@ from pathlib import Path
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 
-from storage_server import PROJECT_DIR, StorageServer, free_port, tool_missing
+from storage_server import PROJECT_DIR, EmulatorServer, tool_missing
 
 # Azurite's well-known development account (public, documented by Microsoft).
 ACCOUNT = "devstoreaccount1"
@@ -34,66 +34,59 @@ def find_azurite() -> str | None:
     return None
 
 
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 20) -> None:
-    """Wait until something listens on ``127.0.0.1:port``; fail if ``process`` exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"server exited with {process.returncode}: {log.read_text()[-2000:]}"
-            )
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"server did not listen on port {port} within {timeout:g}s")
+class ServerProcess:
+    """A server run as a child process, its output appended to ``log``."""
+
+    def __init__(self, command: list[str], port: int, log: Path, timeout: float = 20) -> None:
+        with open(log, "ab") as output:
+            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        self._wait_for_port(port, log, timeout)
+
+    def _wait_for_port(self, port: int, log: Path, timeout: float) -> None:
+        """Wait until something listens on ``127.0.0.1:port``; fail if the process exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited with {self.process.returncode}: {log.read_text()[-2000:]}"
+                )
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+            time.sleep(0.05)
+        self.process.kill()
+        raise RuntimeError(f"server did not listen on port {port} within {timeout:g}s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
-def stop_process(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-class BackendServer(StorageServer):
+class BackendServer(EmulatorServer):
     outage_reason = r"Connection refused"
     missing_bucket_reason = r"ContainerNotFound"
+    url_path = f"/{ACCOUNT}"
 
-    def __init__(self, workdir) -> None:
-        super().__init__(workdir)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/{ACCOUNT}"
-        self.log = workdir / "azurite.log"
-        self._process: subprocess.Popen | None = None
-
-    def start(self) -> None:
+    def launch(self) -> ServerProcess:
         binary = find_azurite()
         if binary is None:
             tool_missing(
                 "Azurite is not installed: npm install azurite@3.35.0 "
                 "(or set AZURITE_BIN to its azurite-blob)"
             )
-        with open(self.log, "ab") as log:
-            self._process = subprocess.Popen(
-                [
-                    binary,
-                    "--blobHost", "127.0.0.1",
-                    "--blobPort", str(self.port),
-                    "--inMemoryPersistence",
-                    "--silent",
-                    "--skipApiVersionCheck",  # the SDK may be newer than Azurite
-                    "--disableTelemetry",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for_port(self.port, self._process, self.log)
-
-    def stop(self) -> None:
-        stop_process(self._process)
+        command = [
+            binary,
+            "--blobHost", "127.0.0.1",
+            "--blobPort", str(self.port),
+            "--inMemoryPersistence",
+            "--silent",
+            "--skipApiVersionCheck",  # the SDK may be newer than Azurite
+            "--disableTelemetry",
+        ]  # fmt: skip
+        return ServerProcess(command, self.port, self.workdir / "azurite.log")
 
     def make_bucket(self, name: str) -> None:
         service = BlobServiceClient(

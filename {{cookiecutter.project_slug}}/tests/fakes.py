@@ -152,22 +152,31 @@ class FakeAudioOutput(AudioOutput):
 # -- models ------------------------------------------------------------------------------
 
 
-class FakeVAD(vad.VAD):
+class FakeModel:
+    """Names a fake as provider "fake" and model ``model_label`` (the transcript header shows
+    "fake/<model_label>"). List it before livekit's base class, whose names are "unknown"."""
+
+    model_label: str  # each fake sets its own
+
+    @property
+    def model(self) -> str:
+        return self.model_label
+
+    @property
+    def provider(self) -> str:
+        return "fake"
+
+
+class FakeVAD(FakeModel, vad.VAD):
     """Voice activity from loudness: speech starts after ``min_speech`` seconds of tone
     and ends after ``min_silence`` seconds of quiet."""
+
+    model_label = "loudness"
 
     def __init__(self, *, min_speech: float = 0.05, min_silence: float = 0.2) -> None:
         super().__init__(capabilities=vad.VADCapabilities(update_interval=FRAME_SECONDS))
         self.min_speech = min_speech
         self.min_silence = min_silence
-
-    @property
-    def model(self) -> str:
-        return "loudness"
-
-    @property
-    def provider(self) -> str:
-        return "fake"
 
     def stream(self) -> vad.VADStream:
         return FakeVADStream(self)
@@ -214,8 +223,10 @@ class FakeVADStream(vad.VADStream):
         self._event_ch.send_nowait(event)
 
 
-class FakeSTT(stt.STT):
+class FakeSTT(FakeModel, stt.STT):
     """Transcribes each burst of speech as the next scripted line, in order."""
+
+    model_label = "scripted"
 
     def __init__(self, lines: Sequence[str], *, finalize_after: float = 0.1) -> None:
         super().__init__(
@@ -226,14 +237,6 @@ class FakeSTT(stt.STT):
         self.lines = list(lines)
         self.heard = 0
         self.finalize_after = finalize_after
-
-    @property
-    def model(self) -> str:
-        return "scripted"
-
-    @property
-    def provider(self) -> str:
-        return "fake"
 
     def next_line(self) -> str:
         """The line for the next burst of speech ("" once the script has run out)."""
@@ -288,7 +291,7 @@ Step = str | ToolCall
 Reply = Step | Sequence[Step]
 
 
-class FakeLLM(llm.LLM):
+class FakeLLM(FakeModel, llm.LLM):
     """Answers from a script: ``replies[n]`` once the user has spoken ``n`` times.
 
     The answer depends only on the conversation so far, so a repeated or preemptive
@@ -296,17 +299,11 @@ class FakeLLM(llm.LLM):
     per request: each completed tool call moves on to the next step.
     """
 
+    model_label = "scripted"
+
     def __init__(self, replies: Sequence[Reply]) -> None:
         super().__init__()
         self.replies = [[r] if isinstance(r, (str, ToolCall)) else list(r) for r in replies]
-
-    @property
-    def model(self) -> str:
-        return "scripted"
-
-    @property
-    def provider(self) -> str:
-        return "fake"
 
     def step_for(self, chat_ctx: llm.ChatContext) -> Step:
         user_turns = 0
@@ -350,8 +347,10 @@ class FakeLLMStream(llm.LLMStream):
             await asyncio.sleep(0)
 
 
-class FakeTTS(tts.TTS):
+class FakeTTS(FakeModel, tts.TTS):
     """Speaks any text as a tone lasting ``seconds_per_char`` per character."""
+
+    model_label = "tone"
 
     def __init__(self, *, seconds_per_char: float = SPEECH_SECONDS_PER_CHAR) -> None:
         super().__init__(
@@ -360,14 +359,6 @@ class FakeTTS(tts.TTS):
             num_channels=1,
         )
         self.seconds_per_char = seconds_per_char
-
-    @property
-    def model(self) -> str:
-        return "tone"
-
-    @property
-    def provider(self) -> str:
-        return "fake"
 
     def synthesize(
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS

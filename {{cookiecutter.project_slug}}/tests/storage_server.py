@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import pytest
 
@@ -99,6 +99,36 @@ class StorageServer:
             yield
         finally:
             self.restart()
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+class EmulatorServer(StorageServer):
+    """An emulator listening on a free port of 127.0.0.1 at ``url``.
+
+    Subclasses implement ``launch()``: start the emulator on ``port`` (returning once it
+    answers) and return what stops it, or call ``tool_missing`` when it is not installed.
+    """
+
+    url_path = ""  # appended to http://127.0.0.1:PORT
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{self.url_path}"
+        self._running: Stoppable | None = None
+
+    def launch(self) -> Stoppable:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._running = self.launch()
+
+    def stop(self) -> None:
+        assert self._running is not None, "stop() before start()"
+        self._running.stop()
 
 
 def cli_env(storage_env: Mapping[str, str], spool_dir: Path) -> dict[str, str]:

@@ -8,12 +8,35 @@ history can be re-rendered later.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-KINDS = ("message", "function_call", "function_call_output", "agent_handoff")
 SPEAKERS = {"user": "User", "assistant": "Agent"}
+
+# The Entry fields each kind of live livekit chat item fills in (besides kind, time and id).
+ITEM_FIELDS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "message": lambda item: {
+        "role": item.role,
+        "text": item.text_content or "",
+        "interrupted": item.interrupted,
+        "metrics": dict(item.metrics or {}),
+    },
+    "function_call": lambda item: {
+        "name": item.name,
+        "call_id": item.call_id,
+        "arguments": item.arguments,
+    },
+    "function_call_output": lambda item: {
+        "name": item.name,
+        "call_id": item.call_id,
+        "output": item.output,
+        "is_error": item.is_error,
+    },
+    "agent_handoff": lambda item: {"old_agent": item.old_agent_id, "new_agent": item.new_agent_id},
+}
+KINDS = tuple(ITEM_FIELDS)
 
 
 def iso_utc(ts: float | None) -> str | None:
@@ -150,47 +173,10 @@ class Entry:
     @classmethod
     def from_item(cls, item: Any) -> Entry | None:
         """Build from a live livekit ``ChatItem`` without serialising all of it."""
-        kind = item.type
-        if kind == "message":
-            if item.role not in SPEAKERS:
-                return None
-            return cls(
-                kind=kind,
-                created_at=item.created_at,
-                id=item.id,
-                role=item.role,
-                text=item.text_content or "",
-                interrupted=item.interrupted,
-                metrics=dict(item.metrics or {}),
-            )
-        if kind == "function_call":
-            return cls(
-                kind,
-                item.created_at,
-                item.id,
-                name=item.name,
-                call_id=item.call_id,
-                arguments=item.arguments,
-            )
-        if kind == "function_call_output":
-            return cls(
-                kind,
-                item.created_at,
-                item.id,
-                name=item.name,
-                call_id=item.call_id,
-                output=item.output,
-                is_error=item.is_error,
-            )
-        if kind == "agent_handoff":
-            return cls(
-                kind,
-                item.created_at,
-                item.id,
-                old_agent=item.old_agent_id,
-                new_agent=item.new_agent_id,
-            )
-        return None
+        read_fields = ITEM_FIELDS.get(item.type)
+        if read_fields is None or (item.type == "message" and item.role not in SPEAKERS):
+            return None
+        return cls(kind=item.type, created_at=item.created_at, id=item.id, **read_fields(item))
 
 
 @dataclass
