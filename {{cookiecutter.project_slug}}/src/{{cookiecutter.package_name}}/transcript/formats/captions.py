@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..model import Entry, Transcript
 from .common import INTERRUPTED
+from .pacing import paced
 
 LINE_WIDTH = 42
 LINES_PER_CUE = 2
@@ -28,6 +29,8 @@ MIN_CUE = 0.5  # shortest cue when the next turn starts sooner
 
 _ARROW = re.compile(r"-{2,}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…。\uff01\uff1f])\s+")
+# No character below U+1100 is wide: Latin, Greek, Cyrillic... skip the Unicode lookup.
+_MAYBE_WIDE = re.compile(r"[^\u0000-\u10ff]")
 
 
 @dataclass(frozen=True)
@@ -39,32 +42,42 @@ class Cue:
 
 
 def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns ``text`` takes: wide and full-width characters (CJK) count two."""
+    return len(text) + sum(_char_width(c) - 1 for c in _MAYBE_WIDE.findall(text))
 
 
-def _pieces(word: str, width: int) -> list[str]:
-    """A word cut into pieces no wider than ``width`` (long URLs, CJK runs)."""
-    pieces, piece = [], ""
+def _char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _pieces(word: str, width: int) -> list[tuple[str, int]]:
+    """A word cut into (piece, its width) no wider than ``width`` (long URLs, CJK runs)."""
+    word_width = display_width(word)
+    if word_width <= width:
+        return [(word, word_width)]
+    pieces, piece, piece_width = [], "", 0
     for char in word:
-        if piece and display_width(piece + char) > width:
-            pieces.append(piece)
-            piece = ""
+        char_width = _char_width(char)
+        if piece and piece_width + char_width > width:
+            pieces.append((piece, piece_width))
+            piece, piece_width = "", 0
         piece += char
-    return [*pieces, piece] if piece else pieces
+        piece_width += char_width
+    return [*pieces, (piece, piece_width)] if piece else pieces
 
 
 def wrap(text: str, width: int = LINE_WIDTH) -> list[str]:
     """Words on lines no wider than ``width``; all whitespace (blank lines too) collapses."""
     lines: list[str] = []
-    line = ""
+    line, line_width = "", 0
     for word in text.split():
-        for piece in _pieces(word, width):
-            candidate = f"{line} {piece}" if line else piece
-            if display_width(candidate) <= width:
-                line = candidate
+        for piece, piece_width in _pieces(word, width):
+            if line and line_width + 1 + piece_width <= width:
+                line, line_width = f"{line} {piece}", line_width + 1 + piece_width
             else:
-                lines.append(line)
-                line = piece
+                if line:
+                    lines.append(line)
+                line, line_width = piece, piece_width
     return [*lines, line] if line else lines
 
 
@@ -109,7 +122,7 @@ def cues(transcript: Transcript, clean: Callable[[str], str] = str) -> list[Cue]
     turns = sorted(transcript.turns(), key=lambda e: e.started_at)
     starts = [max(0.0, e.started_at - origin) for e in turns]
     result: list[Cue] = []
-    for index, entry in enumerate(turns):
+    for index, entry in enumerate(paced(turns)):
         text = clean(f"{entry.text} [{INTERRUPTED}]" if entry.interrupted else entry.text)
         following = bisect.bisect_right(starts, starts[index])
         next_start = starts[following] if following < len(starts) else None
@@ -149,7 +162,7 @@ def _note(transcript: Transcript) -> str:
 
 def render_webvtt(transcript: Transcript) -> str:
     blocks = ["WEBVTT", f"NOTE\n{_note(transcript)}"]
-    for cue in cues(transcript):
+    for cue in paced(cues(transcript)):
         timing = f"{timestamp(cue.start_ms, '.')} --> {timestamp(cue.end_ms, '.')}"
         text = "\n".join(_vtt_escape(line) for line in cue.lines)
         blocks.append(f"{timing}\n<v {_vtt_escape(cue.speaker)}>{text}")
@@ -163,7 +176,7 @@ def _srt_clean(text: str) -> str:
 
 def render_srt(transcript: Transcript) -> str:
     blocks = []
-    for number, cue in enumerate(cues(transcript, _srt_clean), 1):
+    for number, cue in enumerate(paced(cues(transcript, _srt_clean)), 1):
         timing = f"{timestamp(cue.start_ms, ',')} --> {timestamp(cue.end_ms, ',')}"
         text = "\n".join(cue.lines)
         blocks.append(f"{number}\n{timing}\n{cue.speaker}: {text}\n\n")
