@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Transcript
+from .pacing import paced
 
 END_ONLY = ("ended_at", "close_reason")
 
@@ -19,7 +20,7 @@ END_ONLY = ("ended_at", "close_reason")
 def records(transcript: Transcript) -> Iterator[dict[str, Any]]:
     header = transcript.session.to_dict()
     yield {"type": "session_start", "session": header | dict.fromkeys(END_ONLY)}
-    for entry in transcript.conversation():
+    for entry in paced(transcript.conversation()):
         yield entry.to_dict()
     yield {"type": "session_end", "session": header}
 

@@ -11,6 +11,7 @@ import re
 
 from ..model import Entry, Transcript
 from .common import INTERRUPTED, entry_clock, session_facts
+from .pacing import paced
 
 # CommonMark lets a backslash escape any ASCII punctuation; these can start markup anywhere.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~#&$!])")
@@ -72,5 +73,5 @@ def render(transcript: Transcript) -> str:
     table = ["| Field | Value |", "| --- | --- |"]
     table += [f"| {escape(label)} | {escape(value)} |" for label, value in facts]
     blocks = [title, "\n".join(table), "## Conversation"]
-    blocks += [turn(transcript, entry) for entry in transcript.conversation()]
+    blocks += [turn(transcript, entry) for entry in paced(transcript.conversation())]
     return "\n\n".join(blocks) + "\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..model import Entry, Transcript
 from .common import INTERRUPTED, entry_clock, session_facts, shorten
+from .pacing import paced
 
 TOOL_TEXT_LIMIT = 200
 INDENT = " " * len("[00:00:00] ")
@@ -33,7 +34,7 @@ def render(transcript: Transcript) -> str:
     lines = [title]
     lines += [f"{label}: {value}" for label, value in facts.items() if label != "Room"]
     lines.append("")
-    for entry in transcript.conversation():
+    for entry in paced(transcript.conversation()):
         label, text = describe(entry)
         lines.append(f"[{entry_clock(transcript, entry)}] {label}: {text}")
     return "\n".join(lines) + "\n"
