@@ -128,7 +128,7 @@ class SessionArchive:
     def _final_transcript(self, history_items: list[Any]) -> Transcript:
         """Blocking: merge the session history into the live capture (off the loop)."""
         self.capture.reconcile(history_items)
-        return Transcript(self.info, list(self.capture.entries))
+        return Transcript(self.info, self.capture.final_entries())
 
     def _spool_files(self, transcript: Transcript, recording_file: Path | None) -> list[str]:
         """Blocking: write the final transcript and adopt the recording into the spool."""

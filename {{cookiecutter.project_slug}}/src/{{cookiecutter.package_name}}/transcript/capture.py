@@ -22,6 +22,7 @@ from typing import Any
 from livekit.agents import AgentSession, ConversationItemAddedEvent, FunctionToolsExecutedEvent
 
 from .model import Entry, SessionInfo
+from .pacing import paced
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.transcript")
 
@@ -95,11 +96,19 @@ class TranscriptCapture:
         entry = Entry.from_item(item)
         if entry is None or entry.id in self._seen:
             return
-        if self._redact:
-            entry = self._redact(entry)
         self._seen.add(entry.id)
         self.entries.append(entry)
-        self.journal.append(entry.to_dict)
+        if self._redact is None:
+            self.journal.append(entry.to_dict)
+        else:  # masking a long tool output takes milliseconds: do it on the writer thread
+            redact = self._redact
+            self.journal.append(lambda: redact(entry).to_dict())
+
+    def final_entries(self) -> list[Entry]:
+        """The entries to save, masked if redaction is on. Blocking: call it off the loop."""
+        if self._redact is None:
+            return list(self.entries)
+        return [self._redact(entry) for entry in paced(self.entries)]
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         self.add(event.item)

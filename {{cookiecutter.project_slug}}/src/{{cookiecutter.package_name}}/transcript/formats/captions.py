@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import Entry, Transcript
+from ..pacing import paced
 from .common import INTERRUPTED
-from .pacing import paced
 
 LINE_WIDTH = 42
 LINES_PER_CUE = 2

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..model import Transcript
-from .pacing import paced
+from ..pacing import paced
 
 VERSION = 1
 

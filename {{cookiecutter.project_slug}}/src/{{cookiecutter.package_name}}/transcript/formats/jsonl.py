@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Transcript
-from .pacing import paced
+from ..pacing import paced
 
 END_ONLY = ("ended_at", "close_reason")
 

@@ -10,8 +10,8 @@ import json
 import re
 
 from ..model import Entry, Transcript
+from ..pacing import paced
 from .common import INTERRUPTED, entry_clock, session_facts
-from .pacing import paced
 
 # CommonMark lets a backslash escape any ASCII punctuation; these can start markup anywhere.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~#&$!])")

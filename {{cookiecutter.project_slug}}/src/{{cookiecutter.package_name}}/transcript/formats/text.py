@@ -7,8 +7,8 @@ recording), so they match a player's clock; a header line says which moment that
 from __future__ import annotations
 
 from ..model import Entry, Transcript
+from ..pacing import paced
 from .common import INTERRUPTED, entry_clock, session_facts, shorten
-from .pacing import paced
 
 TOOL_TEXT_LIMIT = 200
 INDENT = " " * len("[00:00:00] ")

@@ -1,4 +1,4 @@
-"""Let the event loop in while a long transcript renders in a worker thread.
+"""Let the event loop in while a worker thread renders or masks a long transcript.
 
 CPython hands the GIL to a waiting thread only after ``sys.getswitchinterval()``
 (5 ms): a render that computes for a second would make the loop wait up to 5 ms at
