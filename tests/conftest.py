@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.farm import RenderFarm, shard_of
-from tests.variants import FAST, SLOW, SLOW_BATCH, slow_groups
+from tests.variants import FAST, SLOW, slow_groups
 
 _SLOW_GROUP = {v.id: v.group for v in SLOW}
 
@@ -52,13 +52,14 @@ def work_units() -> dict[str, str]:
         for test in ("test_variant_renders_clean", "test_no_rendered_file_holds_a_secret")
         for v in FAST
     }
-    units |= {f"test_generated_suite_passes[{v.id}]": SLOW_BATCH[v.id] for v in SLOW}
+    # the slow tier is one unit: its worker keeps SUITES_AT_ONCE suites running (test_projects)
+    units |= {f"test_generated_suite_passes[{v.id}]": "slow-tier" for v in SLOW}
     return units
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`-n auto`: like --dist loadgroup, keeping a render shard or suite batch on one worker.
+    """`-n auto`: like --dist loadgroup, keeping a render shard or the slow tier on one worker.
 
     xdist's own loadgroup marks nodeids in a way pytest 9 ignores, so the grouping is
     done here, from the test's name, with xdist's scope scheduler.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tests.variants import COOKIECUTTER_JSON, ROOT
 
 # Beside the output folder: cookiecutter's replay files and template cache.
 STATE_DIR = ".cookiecutter-state"
+# A render changes the process's working directory: one at a time per process.
+_RENDERING = threading.Lock()
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -74,7 +77,7 @@ def render(overrides: Mapping[str, str], output_dir: Path) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     state = output_dir.parent / STATE_DIR
     config = {"replay_dir": str(state / "replay"), "cookiecutters_dir": str(state / "templates")}
-    with working_directory(output_dir):
+    with _RENDERING, working_directory(output_dir):
         project = cookiecutter(
             str(ROOT),
             no_input=True,

@@ -2,8 +2,9 @@
 
 One interpreter (the harness's, whose environment holds the union of every
 variant's dependencies) runs each project's pytest with the project as cwd.
-A suite spends most of its time waiting (servers, subprocesses), so suites run in
-batches of SUITES_AT_ONCE on each xdist worker (conftest keeps a batch on one worker).
+A suite spends most of its time waiting (servers, worker processes, timeouts), so the
+worker that runs the slow tier (conftest keeps it on one) renders and runs every selected
+suite through one pool, SUITES_AT_ONCE at a time; each test waits for its own suite.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.rendering import clean_env, render
-from tests.variants import ROOT, SLOW, SLOW_BATCH, SUITES_AT_ONCE, Variant
+from tests.variants import ROOT, SLOW, SUITES_AT_ONCE, Variant
 
 PROJECT_PYTHON = os.environ.get("HARNESS_PROJECT_PYTHON", sys.executable)
 # The Azurite that .ci/setup installs, unless the caller points elsewhere.
@@ -58,45 +60,39 @@ def _run_suite(project: Path, workdir: Path) -> tuple[int, str]:
 
 
 class SuiteRunner:
-    def __init__(self, base: Path, selected: set[str]) -> None:
+    """Renders and runs the selected suites, SUITES_AT_ONCE at a time, in manifest order."""
+
+    def __init__(self, base: Path, selected: list[Variant]) -> None:
         self.base = base
-        self.selected = selected
-        self._results: dict[str, SuiteResult] = {}
+        self._pool = ThreadPoolExecutor(max_workers=SUITES_AT_ONCE, thread_name_prefix="suite")
+        self._suites: dict[str, Future[SuiteResult]] = {
+            variant.id: self._pool.submit(self._run, variant) for variant in selected
+        }
 
     def result(self, variant: Variant) -> SuiteResult:
-        if variant.id not in self._results:
-            batch = SLOW_BATCH[variant.id]
-            members = [v for v in SLOW if SLOW_BATCH[v.id] == batch and v.id in self.selected]
-            self._run_batch(members)
-        return self._results[variant.id]
+        return self._suites[variant.id].result()
 
-    def _run_batch(self, members: list[Variant]) -> None:
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def _run(self, variant: Variant) -> SuiteResult:
         started = time.perf_counter()
-        projects = {}  # rendered one at a time: a render changes the working directory
-        for variant in members:
-            projects[variant.id] = render(variant.overrides, self.base / variant.id / "out")
-        render_seconds = (time.perf_counter() - started) / len(members)
-
-        def run(variant: Variant) -> None:
-            began = time.perf_counter()
-            returncode, output = _run_suite(projects[variant.id], self.base / variant.id)
-            seconds = render_seconds + time.perf_counter() - began
-            self._results[variant.id] = SuiteResult(
-                projects[variant.id], returncode, output, seconds
-            )
-
-        with ThreadPoolExecutor(max_workers=SUITES_AT_ONCE) as pool:
-            list(pool.map(run, members))
+        workdir = self.base / variant.id
+        project = render(variant.overrides, workdir / "out")
+        returncode, output = _run_suite(project, workdir)
+        return SuiteResult(project, returncode, output, time.perf_counter() - started)
 
 
 @pytest.fixture(scope="session")
-def suite_runner(request, tmp_path_factory) -> SuiteRunner:
-    selected = {
-        item.callspec.params["variant"].id
+def suite_runner(request, tmp_path_factory) -> Iterator[SuiteRunner]:
+    selected = [
+        item.callspec.params["variant"]
         for item in request.session.items
         if item.get_closest_marker("slow") and hasattr(item, "callspec")
-    }
-    return SuiteRunner(tmp_path_factory.mktemp("slow"), selected)
+    ]
+    runner = SuiteRunner(tmp_path_factory.mktemp("slow"), selected)
+    yield runner
+    runner.close()
 
 
 @pytest.mark.slow

@@ -44,8 +44,8 @@ METADATA_VALUES: dict[str, dict[str, str]] = {
     "agent_name": {"odd": "Support.Bot_v2-EU.1"},
 }
 SLOW_GROUP_COUNT = 3
-# Slow-tier suites mostly wait (servers, subprocesses): each worker runs this many at once.
-SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "2"))
+# Slow-tier suites mostly wait (servers, subprocesses, timeouts): this many run at once.
+SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "4"))
 
 
 def load_hook(name: str) -> ModuleType:
@@ -223,20 +223,9 @@ def slow_groups() -> list[str]:
     return [str(i + 1) for i in range(SLOW_GROUP_COUNT)]
 
 
-def slow_batches(slow: list[Variant]) -> dict[str, str]:
-    """variant id -> batch of suites run together; a batch stays inside one group."""
-    out = {}
-    for group in slow_groups():
-        members = [v for v in slow if v.group == group]
-        for i, variant in enumerate(members):
-            out[variant.id] = f"slow-{group}-{i // SUITES_AT_ONCE}"
-    return out
-
-
 FAST = fast_variants()
 SLOW = slow_variants()
 ALL = FAST + SLOW
-SLOW_BATCH = slow_batches(SLOW)
 
 
 def main(argv: list[str] | None = None) -> int:
