@@ -24,9 +24,13 @@ def _egress(a: Answers) -> bool:
 
 KEEP_IF: dict[str, Callable[[Answers], bool]] = {
     "src/{pkg}/storage/local.py": _backend("local"),
+    "src/{pkg}/storage/local_store.py": _backend("local"),
     "src/{pkg}/storage/s3.py": _backend("s3"),
+    "src/{pkg}/storage/s3_store.py": _backend("s3"),
     "src/{pkg}/storage/gcs.py": _backend("gcs"),
+    "src/{pkg}/storage/gcs_store.py": _backend("gcs"),
     "src/{pkg}/storage/azure.py": _backend("azure"),
+    "src/{pkg}/storage/azure_store.py": _backend("azure"),
     "tests/local_server.py": _backend("local"),
     "tests/s3_server.py": _backend("s3"),
     "tests/gcs_server.py": _backend("gcs"),

@@ -34,6 +34,7 @@ ALWAYS_PRESENT = (
     "src/{pkg}/storage/__init__.py",
     "src/{pkg}/storage/base.py",
     "src/{pkg}/storage/layout.py",
+    "src/{pkg}/storage/lazy.py",
     "src/{pkg}/storage/spool.py",
     "src/{pkg}/transcript/__init__.py",
     "src/{pkg}/transcript/capture.py",

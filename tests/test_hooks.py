@@ -126,7 +126,9 @@ def test_paths_to_remove_for_the_defaults() -> None:
     pkg = DEFAULTS["package_name"]
     removed = set(POST_GEN.paths_to_remove(dict(DEFAULTS)))
     assert f"src/{pkg}/storage/s3.py" in removed
+    assert f"src/{pkg}/storage/s3_store.py" in removed
     assert f"src/{pkg}/storage/local.py" not in removed
+    assert f"src/{pkg}/storage/local_store.py" not in removed
     assert f"src/{pkg}/recording/agent_audio.py" not in removed
     assert f"src/{pkg}/recording/egress.py" in removed
     assert f"src/{pkg}/transcript/redaction.py" in removed

@@ -7,6 +7,7 @@ stopped and restarted mid-test; every test gets a fresh bucket through ``storage
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -198,6 +199,72 @@ def test_check_command_fails_in_one_line_when_the_bucket_is_missing(storage_serv
     assert_one_line_error(checked, storage_service.missing_bucket_reason)
     assert missing in checked.stderr
 {%- endif %}
+
+
+# Start-up: the backend's SDK (hundreds of ms to import) loads only when the store opens.
+
+{%- set pkg = cookiecutter.package_name %}
+{%- set sdk = {"local": [], "s3": ["boto3", "botocore"], "gcs": ["google.auth", "google.cloud"], "azure": ["azure"]}[cookiecutter.storage_backend] %}
+STORE_MODULE = "{{ pkg }}.storage.{{ cookiecutter.storage_backend }}_store"
+CLOUD_SDKS = ("boto3", "botocore", "google.auth", "google.cloud", "azure")
+# What opening the store loads: its module and the backend's SDK, nothing else watched.
+OPENED = [{% for name in sdk %}"{{ name }}", {% endfor %}STORE_MODULE]
+
+FRESH_WORKER = """
+import json, logging, sys
+import {{ pkg }}.agent as agent
+from {{ pkg }}.settings import Settings
+from {{ pkg }}.storage import open_store
+
+watched = sys.argv[2:]
+def loaded():
+    return [w for w in watched if any(n == w or n.startswith(w + ".") for n in sys.modules)]
+
+logging.getLogger("{{ pkg }}").setLevel(logging.DEBUG)
+logging.getLogger("{{ pkg }}").addHandler(logging.StreamHandler())
+report = {"imported": loaded()}
+settings = Settings.from_env()
+store = open_store(settings.storage)
+report["described"] = store.describe()
+report["after_describe"] = loaded()
+if sys.argv[1] == "open":
+    store.open()
+elif sys.argv[1] == "warm":  # what prewarm starts
+    agent.flush_spool_in_background(settings).join(timeout=60)
+report["after"] = loaded()
+print(json.dumps(report))
+"""
+
+
+def fresh_worker(action: str, cli_env, tmp_path) -> tuple[dict, str]:
+    """Import the agent in a new interpreter, then ``action``: what got loaded at each step."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_WORKER, action, *CLOUD_SDKS, STORE_MODULE],
+        env=cli_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+@pytest.mark.parametrize("action", ["open", "warm"])
+def test_the_sdk_loads_when_the_store_opens_not_at_import(action, cli_env, tmp_path):
+    report, log = fresh_worker(action, cli_env, tmp_path)
+
+    assert report["imported"] == [], "importing the agent must not import a storage SDK"
+    assert sorted(report["after"]) == sorted(OPENED)
+    if action == "warm":
+        assert re.search(r"storage opened in \d+ ms", log), log
+
+
+def test_describe_needs_no_sdk(cli_env, store, tmp_path):
+    report, _ = fresh_worker("describe", cli_env, tmp_path)
+
+    assert report["described"] == store.describe()
+    assert report["after_describe"] == report["after"] == []
 
 
 # Key layout: room names, job ids and the prefix come from outside.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 
 from livekit.agents import NOT_GIVEN, Agent, AgentServer, AgentSession, JobContext, JobProcess
 from livekit.plugins import deepgram, openai, silero
@@ -15,6 +16,7 @@ from .recording import Recording
 {%- endif %}
 from .settings import SHUTDOWN_PROCESS_TIMEOUT, Settings
 from .storage import open_store
+from .storage.base import one_line
 from .storage.spool import Spool, flush
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}")
@@ -49,14 +51,24 @@ def create_session(vad: silero.VAD) -> AgentSession:
 
 
 def flush_spool_in_background(settings: Settings) -> threading.Thread:
-    """Upload what earlier runs left in the spool, without delaying start-up."""
+    """Upload what earlier runs left in the spool, then load the storage SDK and client,
+    so neither delays start-up nor the first session's uploads."""
 
     def run() -> None:
-        results = flush(open_store(settings.storage), Spool(settings.spool_dir))
+        store = open_store(settings.storage)
+        results = flush(store, Spool(settings.spool_dir))
         failed = [r for r in results if not r.ok and r.spooled_at]
         if results:
             uploaded = len(results) - len(failed)
             logger.info("spool flush: %d uploaded, %d kept", uploaded, len(failed))
+        started = time.perf_counter()
+        try:
+            store.open()
+        except Exception as error:
+            logger.warning("storage not opened ahead (uploads open it again): %s", one_line(error))
+            return
+        logger.debug("storage opened in %.0f ms", (time.perf_counter() - started) * 1000)
+        gc.freeze()  # the SDK's modules join prewarm's frozen start-up objects
 
     thread = threading.Thread(target=run, name="spool-flush", daemon=True)
     thread.start()

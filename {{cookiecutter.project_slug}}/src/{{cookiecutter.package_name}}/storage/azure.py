@@ -1,42 +1,19 @@
-"""Azure Blob Storage through azure-storage-blob.
+"""Azure Blob Storage: the settings, a connection string or an account name and key.
 
-Least privilege: a container-scoped SAS in the connection string
-(``BlobEndpoint=...;SharedAccessSignature=...``) with create, write and read permissions
-(read for the size check after each upload); the ``check`` command also needs delete, and
-listing (tests, tools) needs list. With Entra ID the equivalent is the data actions
-``.../containers/blobs/write`` and ``.../containers/blobs/read`` on the container. An account
-key (needed by LiveKit Egress) grants full access to the whole storage account: give the
-recordings a storage account of their own.
+No Azure SDK here: the store is in ``azure_store.py``, imported on first use (not at
+start-up).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import re
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from azure.core.exceptions import AzureError, HttpResponseError
-from azure.storage.blob import BlobServiceClient, ContainerClient, LinearRetry
-
 from ..settings import ConfigError, env_text
-from .base import StorageError
-
-MiB = 1024 * 1024
-# Files above MAX_SINGLE_PUT go up as blocks of BLOCK_SIZE, committed at the end: an
-# upload that never commits leaves no blob behind.
-MAX_SINGLE_PUT = 8 * MiB
-BLOCK_SIZE = 4 * MiB
-# Per-request timeouts and two quick retries: a dead endpoint gives up well inside
-# UPLOAD_TIMEOUT (the SDK's default back-off alone is 15 s) and the file waits in the spool.
-CONNECTION_TIMEOUT = 3
-READ_TIMEOUT = 10
-RETRY_TOTAL = 2
 
 _CONTAINER = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
@@ -143,6 +120,9 @@ class AzureConfig:
     def account_url(self) -> str:
         return self.endpoint_url or f"https://{self.account_name}.blob.core.windows.net"
 
+    def describe(self) -> str:
+        return f"azure://{self.account_name}/{self.container}"
+
 
 def _account_in(blob_endpoint: str) -> str:
     """The account a blob endpoint serves: ``ACCOUNT.blob...``, or ``http://IP:PORT/ACCOUNT``."""
@@ -160,76 +140,3 @@ def _check_account_key(variable: str, key: str) -> None:
         base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
         raise ConfigError(f"{variable} is not a base64 account key") from None
-
-
-def _reason_text(error: AzureError) -> str:
-    """The first line of the service's message (its full text adds request ids and XML)."""
-    if isinstance(error, HttpResponseError) and error.error_code:
-        lines = (error.message or "").splitlines()
-        return f"{error.error_code} ({error.status_code}): {lines[0] if lines else ''}"
-    return " ".join(str(error).split())
-
-
-@contextlib.contextmanager
-def _reason(action: str) -> Iterator[None]:
-    """Turn Azure SDK errors into a StorageError carrying the backend's reason."""
-    try:
-        yield
-    except AzureError as error:
-        raise StorageError(f"{action}: {_reason_text(error)}") from error
-
-
-class AzureStore:
-    def __init__(self, config: AzureConfig) -> None:
-        self.config = config
-        self._container: ContainerClient | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def container(self) -> ContainerClient:
-        """The container client, created on first use (off the event loop, once per store)."""
-        with self._lock:
-            if self._container is None:
-                self._container = self._make_service().get_container_client(self.config.container)
-            return self._container
-
-    def _make_service(self) -> BlobServiceClient:
-        options = {
-            "connection_timeout": CONNECTION_TIMEOUT,
-            "read_timeout": READ_TIMEOUT,
-            "retry_policy": LinearRetry(backoff=1, random_jitter_range=1, retry_total=RETRY_TOTAL),
-            "max_single_put_size": MAX_SINGLE_PUT,
-            "max_block_size": BLOCK_SIZE,
-        }
-        config = self.config
-        if config.connection_string:
-            return BlobServiceClient.from_connection_string(config.connection_string, **options)
-        credential = {"account_name": config.account_name, "account_key": config.account_key}
-        return BlobServiceClient(config.account_url, credential=credential, **options)
-
-    def describe(self) -> str:
-        return f"azure://{self.config.account_name}/{self.config.container}"
-
-    def upload_file(self, path: Path, key: str) -> str:
-        location = f"{self.describe()}/{key}"
-        size = path.stat().st_size
-        blob = self.container.get_blob_client(key)
-        with _reason(f"upload to {location} failed"), open(path, "rb") as data:
-            blob.upload_blob(data, length=size, overwrite=True, max_concurrency=4)
-        with _reason(f"size check of {location} failed"):
-            stored = blob.get_blob_properties().size
-        if stored != size:
-            raise StorageError(f"{location} holds {stored} bytes, expected {size}")
-        return location
-
-    def read_bytes(self, key: str) -> bytes:
-        with _reason(f"read of {self.describe()}/{key} failed"):
-            return self.container.download_blob(key).readall()
-
-    def delete(self, key: str) -> None:
-        with _reason(f"delete of {self.describe()}/{key} failed"):
-            self.container.delete_blob(key)
-
-    def list_keys(self, prefix: str = "") -> list[str]:
-        with _reason(f"listing {self.describe()}/{prefix} failed"):
-            return sorted(self.container.list_blob_names(name_starts_with=prefix or None))

@@ -1,0 +1,111 @@
+"""The Azure Blob Storage store, through azure-storage-blob.
+
+Least privilege: a container-scoped SAS in the connection string
+(``BlobEndpoint=...;SharedAccessSignature=...``) with create, write and read permissions
+(read for the size check after each upload); the ``check`` command also needs delete, and
+listing (tests, tools) needs list. With Entra ID the equivalent is the data actions
+``.../containers/blobs/write`` and ``.../containers/blobs/read`` on the container. An account
+key (needed by LiveKit Egress) grants full access to the whole storage account: give the
+recordings a storage account of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.storage.blob import BlobServiceClient, ContainerClient, LinearRetry
+
+from .azure import AzureConfig
+from .base import StorageError
+
+MiB = 1024 * 1024
+# Files above MAX_SINGLE_PUT go up as blocks of BLOCK_SIZE, committed at the end: an
+# upload that never commits leaves no blob behind.
+MAX_SINGLE_PUT = 8 * MiB
+BLOCK_SIZE = 4 * MiB
+# Per-request timeouts and two quick retries: a dead endpoint gives up well inside
+# UPLOAD_TIMEOUT (the SDK's default back-off alone is 15 s) and the file waits in the spool.
+CONNECTION_TIMEOUT = 3
+READ_TIMEOUT = 10
+RETRY_TOTAL = 2
+
+
+def _reason_text(error: AzureError) -> str:
+    """The first line of the service's message (its full text adds request ids and XML)."""
+    if isinstance(error, HttpResponseError) and error.error_code:
+        lines = (error.message or "").splitlines()
+        return f"{error.error_code} ({error.status_code}): {lines[0] if lines else ''}"
+    return " ".join(str(error).split())
+
+
+@contextlib.contextmanager
+def _reason(action: str) -> Iterator[None]:
+    """Turn Azure SDK errors into a StorageError carrying the backend's reason."""
+    try:
+        yield
+    except AzureError as error:
+        raise StorageError(f"{action}: {_reason_text(error)}") from error
+
+
+class AzureStore:
+    def __init__(self, config: AzureConfig) -> None:
+        self.config = config
+        self._container: ContainerClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def container(self) -> ContainerClient:
+        """The container client, created on first use (off the event loop, once per store)."""
+        with self._lock:
+            if self._container is None:
+                self._container = self._make_service().get_container_client(self.config.container)
+            return self._container
+
+    def open(self) -> None:
+        """Create the service and container clients now instead of at the first call."""
+        self.container  # noqa: B018 (the property creates it)
+
+    def _make_service(self) -> BlobServiceClient:
+        options = {
+            "connection_timeout": CONNECTION_TIMEOUT,
+            "read_timeout": READ_TIMEOUT,
+            "retry_policy": LinearRetry(backoff=1, random_jitter_range=1, retry_total=RETRY_TOTAL),
+            "max_single_put_size": MAX_SINGLE_PUT,
+            "max_block_size": BLOCK_SIZE,
+        }
+        config = self.config
+        if config.connection_string:
+            return BlobServiceClient.from_connection_string(config.connection_string, **options)
+        credential = {"account_name": config.account_name, "account_key": config.account_key}
+        return BlobServiceClient(config.account_url, credential=credential, **options)
+
+    def describe(self) -> str:
+        return self.config.describe()
+
+    def upload_file(self, path: Path, key: str) -> str:
+        location = f"{self.describe()}/{key}"
+        size = path.stat().st_size
+        blob = self.container.get_blob_client(key)
+        with _reason(f"upload to {location} failed"), open(path, "rb") as data:
+            blob.upload_blob(data, length=size, overwrite=True, max_concurrency=4)
+        with _reason(f"size check of {location} failed"):
+            stored = blob.get_blob_properties().size
+        if stored != size:
+            raise StorageError(f"{location} holds {stored} bytes, expected {size}")
+        return location
+
+    def read_bytes(self, key: str) -> bytes:
+        with _reason(f"read of {self.describe()}/{key} failed"):
+            return self.container.download_blob(key).readall()
+
+    def delete(self, key: str) -> None:
+        with _reason(f"delete of {self.describe()}/{key} failed"):
+            self.container.delete_blob(key)
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        with _reason(f"listing {self.describe()}/{prefix} failed"):
+            return sorted(self.container.list_blob_names(name_starts_with=prefix or None))

@@ -1,0 +1,126 @@
+"""The S3 store, through boto3.
+
+Least-privilege IAM policy for the worker, on ``arn:aws:s3:::BUCKET/PREFIX*``:
+``s3:PutObject`` and ``s3:AbortMultipartUpload`` (uploads), ``s3:GetObject`` (the
+size check after each upload reads the object's metadata). The ``check`` command
+also needs ``s3:DeleteObject``; listing (tests, tools) needs ``s3:ListBucket`` on the bucket.
+
+A worker killed during a multipart upload leaves its parts stored (and billed) but no
+object: give the bucket a lifecycle rule that aborts incomplete multipart uploads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+from boto3.exceptions import Boto3Error, S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from .base import StorageError
+from .s3 import S3Config
+
+MiB = 1024 * 1024
+# Files above this size go up in parts; a part that fails is retried on its own, and
+# an upload that never completes leaves no object behind.
+PART_SIZE = 8 * MiB
+# A dead endpoint fails within about 3 attempts x CONNECT_TIMEOUT, well inside UPLOAD_TIMEOUT.
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 10
+MAX_ATTEMPTS = 3
+
+
+@contextlib.contextmanager
+def _reason(action: str) -> Iterator[None]:
+    """Turn boto errors into a StorageError carrying the backend's reason."""
+    try:
+        yield
+    except NoCredentialsError as error:
+        raise StorageError(
+            f"{action}: {error} (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "an AWS profile or an instance role)"
+        ) from error
+    except (BotoCoreError, Boto3Error, ClientError) as error:
+        # upload_file wraps the service's error in a message about local paths: unwrap it
+        reason = error.__context__ if isinstance(error, S3UploadFailedError) else error
+        raise StorageError(f"{action}: {' '.join(str(reason or error).split())}") from error
+
+
+class S3Store:
+    def __init__(self, config: S3Config) -> None:
+        self.config = config
+        self.transfer = TransferConfig(
+            multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=4
+        )
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client, created on first use (off the event loop, once per store)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    def open(self) -> None:
+        """Create the client now instead of at the first call."""
+        self.client  # noqa: B018 (the property creates it)
+
+    def _make_client(self) -> Any:
+        config = self.config
+        session = boto3.session.Session(
+            aws_access_key_id=config.access_key_id or None,
+            aws_secret_access_key=config.secret_access_key or None,
+            aws_session_token=config.session_token or None,
+            region_name=config.region,
+        )
+        # S3-compatible services reject the newer default checksum headers of boto3.
+        checksums = "when_required" if config.endpoint_url else "when_supported"
+        return session.client(
+            "s3",
+            endpoint_url=config.endpoint_url or None,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                s3={"addressing_style": "path" if config.force_path_style else "auto"},
+                request_checksum_calculation=checksums,
+                response_checksum_validation=checksums,
+            ),
+        )
+
+    def describe(self) -> str:
+        return self.config.describe()
+
+    def upload_file(self, path: Path, key: str) -> str:
+        location = f"{self.describe()}/{key}"
+        size = path.stat().st_size
+        with _reason(f"upload to {location} failed"):
+            self.client.upload_file(str(path), self.config.bucket, key, Config=self.transfer)
+        with _reason(f"size check of {location} failed"):
+            stored = self.client.head_object(Bucket=self.config.bucket, Key=key)["ContentLength"]
+        if stored != size:
+            raise StorageError(f"{location} holds {stored} bytes, expected {size}")
+        return location
+
+    def read_bytes(self, key: str) -> bytes:
+        with _reason(f"read of {self.describe()}/{key} failed"):
+            return self.client.get_object(Bucket=self.config.bucket, Key=key)["Body"].read()
+
+    def delete(self, key: str) -> None:
+        with _reason(f"delete of {self.describe()}/{key} failed"):
+            self.client.delete_object(Bucket=self.config.bucket, Key=key)
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        with _reason(f"listing {self.describe()}/{prefix} failed"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.config.bucket, Prefix=prefix
+            )
+            return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
