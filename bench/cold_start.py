@@ -3,20 +3,26 @@
 Each run is a fresh interpreter. The variants (the quickstart, then the generated agent
 per storage backend) run in a rotating order so drift (page cache, CPU frequency, other
 load) hits all alike; the first round is a discarded warm-up when asked.
+
+``bench/run.py`` runs this as section 3; alone: ``python bench/cold_start.py [--runs N]
+[BACKEND ...]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from emulators import Emulator
-from projects import package_name
-from report import Row, verdict
+from emulators import START, Emulator
+from projects import package_name, render
+from report import Row, table, verdict
 from stats import median
 
 HERE = Path(__file__).resolve().parent
@@ -88,6 +94,12 @@ def run(
             f"{part(name, 'prewarm'):.2f})"
             for label, name in (("with", backend), ("without", WITHOUT))
         )
+        if not all(s["store_loaded"] for s in samples[backend]):
+            raise RuntimeError(f"{backend}: prewarm's thread did not open the store")
+        detail += (
+            f"; background warm-up after prewarm: {part(backend, 'background') * 1000:.0f} ms, "
+            "off the critical path"
+        )
         rows.append(
             Row(
                 "3",
@@ -107,3 +119,32 @@ def storage_env(workdir: Path, emulators: dict[str, Emulator | Exception]) -> di
         if isinstance(emulator, Emulator):
             env[name] = emulator.env
     return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Section 3 alone: worker cold start.")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("backends", nargs="*", default=["local", *START])
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lk-cold-"))
+    emulators: dict[str, Emulator | Exception] = {}
+    try:
+        for name in args.backends:
+            if name != "local":
+                emulators[name] = START[name]()
+        projects = {b: render(work / b, storage_backend=b) for b in args.backends}
+        env = storage_env(work / "cold", emulators)
+        rows = run(projects, env, args.runs, True, work / "cold")
+    finally:
+        for emulator in emulators.values():
+            if isinstance(emulator, Emulator):
+                emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"cold start, {os.cpu_count()} cores, load average {load}")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

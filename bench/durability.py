@@ -27,6 +27,8 @@ async def bench_backend(
     """Close times per session length, the longest loop stall and garbage collection."""
     mods = load(project, *MODULES)
     env = env | {"SPOOL_DIR": str(workdir / "spool"), "UPLOAD_TIMEOUT": "30"}
+    # As in a worker, whose prewarm thread loads the storage SDK before any session ends.
+    mods.storage.open_store(mods.settings.Settings.from_env(env).storage).open()
     times: dict[int, list[float]] = {}
     worst_stall = worst_gc = 0.0
     for turns in sizes:
