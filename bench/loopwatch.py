@@ -72,6 +72,26 @@ async def idle_jitter(duration: float = 0.3) -> float:
     return watch.max_stall
 
 
+async def busy_thread_jitter(duration: float = 1.0) -> float:
+    """Longest lateness of the ticker while another thread computes in pure Python: the
+    least any work in a worker thread can stall the loop, at this switch interval."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        total = 0
+        while not stop.is_set():
+            for number in range(1000):
+                total += number
+
+    spinner = threading.Thread(target=spin, name="busy", daemon=True)
+    async with LoopWatch() as watch:
+        spinner.start()
+        await asyncio.sleep(duration)
+        stop.set()
+    spinner.join()
+    return watch.max_stall
+
+
 async def blocking_pause(work) -> tuple[float, float]:
     """Run ``work()`` on the loop (blocking it); return (its duration, ticker max stall)."""
     async with LoopWatch() as watch:

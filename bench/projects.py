@@ -62,5 +62,7 @@ def load(project: Path, *modules: str) -> SimpleNamespace:
     loaded = SimpleNamespace(
         **{m.replace(".", "_"): importlib.import_module(f"{package}.{m}") for m in modules}
     )
-    gc.freeze()  # as the agent's prewarm does: what start-up made stays out of full collections
+    # as the agent's prewarm does in a job process
+    sys.setswitchinterval(importlib.import_module(f"{package}.settings").GIL_SWITCH_INTERVAL)
+    gc.freeze()  # what start-up made stays out of full collections
     return loaded

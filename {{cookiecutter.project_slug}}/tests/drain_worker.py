@@ -33,8 +33,8 @@ from pathlib import Path
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
 
 import fakes
-from {{ cookiecutter.package_name }}.agent import Assistant, flush_spool_in_background, run_job
-from {{ cookiecutter.package_name }}.settings import SHUTDOWN_PROCESS_TIMEOUT, Settings
+from {{ cookiecutter.package_name }}.agent import Assistant, prepare_process, run_job
+from {{ cookiecutter.package_name }}.settings import SHUTDOWN_PROCESS_TIMEOUT
 
 logger = logging.getLogger("drain_worker")
 
@@ -75,8 +75,7 @@ _background: set[asyncio.Task[None]] = set()
 
 def setup(proc: JobProcess) -> None:
     """``agent.prewarm`` without the VAD model (the scripted session brings its own)."""
-    proc.userdata["settings"] = settings = Settings.from_env()
-    flush_spool_in_background(settings)
+    prepare_process(proc)
 
 
 def write_report(script: str, report: dict[str, object]) -> None:

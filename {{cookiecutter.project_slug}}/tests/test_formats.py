@@ -157,6 +157,15 @@ def test_json_is_pretty_and_keeps_unicode_unescaped():
     assert "\\u" not in rendered
 
 
+@pytest.mark.parametrize("items", ["all", "none"])
+def test_json_streamed_item_by_item_is_exactly_json_dumps(items):
+    transcript = samples.sample_transcript()
+    if items == "none":
+        transcript = Transcript(transcript.session, [])
+    rendered = render("json", transcript)
+    assert rendered == json.dumps(json.loads(rendered), ensure_ascii=False, indent=2) + "\n"
+
+
 def test_json_round_trips_through_the_reader():
     rendered = render("json")
     again = Transcript.from_text(rendered)
@@ -321,7 +330,7 @@ def test_markdown_escape_keeps_any_text_literal(text):
 
 
 def spoken_cues() -> list[captions.Cue]:
-    return captions.cues(samples.sample_transcript())
+    return list(captions.cues(samples.sample_transcript()))
 
 
 def test_cues_use_speaking_times_as_offsets_from_the_recording():
@@ -387,7 +396,7 @@ def test_estimated_end_is_cut_at_the_next_turn():
         Entry("message", samples.T0 + 3, role="user", text="Stop."),
         Entry("message", samples.T0 + 3.2, role="assistant", text="Okay."),
     ]
-    cues = captions.cues(Transcript(SessionInfo(started_at=samples.T0), entries))
+    cues = list(captions.cues(Transcript(SessionInfo(started_at=samples.T0), entries)))
     assert cues[0].start_ms == 1000 and cues[-3].end_ms == 3000
     user, agent = cues[-2:]
     assert (user.start_ms, user.end_ms) == (3000, 3500)  # next turn too close: a short overlap

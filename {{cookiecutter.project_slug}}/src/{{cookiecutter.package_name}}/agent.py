@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
 
@@ -14,7 +15,7 @@ from .archive import SessionArchive
 {%- if cookiecutter.recording != "none" %}
 from .recording import Recording
 {%- endif %}
-from .settings import SHUTDOWN_PROCESS_TIMEOUT, Settings
+from .settings import GIL_SWITCH_INTERVAL, SHUTDOWN_PROCESS_TIMEOUT, Settings
 from .storage import open_store
 from .storage.base import one_line
 from .storage.spool import Spool, flush
@@ -76,9 +77,15 @@ def flush_spool_in_background(settings: Settings) -> threading.Thread:
 
 
 def prewarm(proc: JobProcess) -> None:
-    proc.userdata["settings"] = settings = Settings.from_env()
     proc.userdata["vad"] = silero.VAD.load()
+    prepare_process(proc)
+
+
+def prepare_process(proc: JobProcess) -> None:
+    """Prewarm's work besides the VAD: settings, spool flush, GIL and GC tuning."""
+    proc.userdata["settings"] = settings = Settings.from_env()
     flush_spool_in_background(settings)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     # Keep what start-up allocated out of later full collections (long GIL pauses).
     gc.freeze()
 

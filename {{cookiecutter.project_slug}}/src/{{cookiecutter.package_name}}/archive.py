@@ -8,6 +8,7 @@ on local disk and uploads both in parallel within the shutdown budget.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from pathlib import Path
@@ -119,6 +120,10 @@ class SessionArchive:
                 self.info.recording = {"status": "failed", "error": one_line(error)}
 {%- endif %}
         history = list(session.history.items)  # copied on the loop; the rest is O(turns)
+        # A full garbage collection walks every object of the session, holding the GIL
+        # (and so the loop) for tens of ms. The job process exits after the job, so keep
+        # the rendering's collections to what it allocates itself.
+        gc.freeze()
         transcript = await asyncio.to_thread(self._final_transcript, history)
         keys = await asyncio.to_thread(self._spool_files, transcript, recording_file)
         timeout = self.settings.upload_timeout
@@ -141,8 +146,7 @@ class SessionArchive:
                 "location": f"{self.store.describe()}/{key}"
             }
         self.capture.finish(self.info)
-        body = FORMATS[TRANSCRIPT_FORMAT].render(transcript)
-        self.spool.write(self.transcript_key, body.encode("utf-8"))
+        self.spool.write_text(self.transcript_key, FORMATS[TRANSCRIPT_FORMAT].chunks(transcript))
         # the final transcript is on disk (fsynced): the live journal is no longer needed
         self.capture.journal.path.unlink(missing_ok=True)
         keys.append(self.transcript_key)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # the storage backends import ConfigError and the env helpers
 SHUTDOWN_PROCESS_TIMEOUT = 60.0
 # Reserved inside that budget for closing the session and stopping a recording.
 SHUTDOWN_RESERVE = 20.0
+# A busy worker thread (rendering or masking a transcript) hands the GIL back to the
+# event loop after this many seconds; CPython's default, 5 ms, is an audible stall.
+GIL_SWITCH_INTERVAL = 0.001
 
 
 class ConfigError(Exception):

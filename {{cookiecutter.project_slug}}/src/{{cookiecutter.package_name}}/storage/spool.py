@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,9 @@ from .base import ObjectStore, one_line
 logger = logging.getLogger("{{ cookiecutter.package_name }}.storage")
 
 TMP_PREFIX = ".tmp-"
+# Few large writes: a thread that drops the GIL for many small ones keeps resetting the
+# event loop's wait for it, so the loop could wait for the whole render.
+WRITE_BUFFER = 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -53,12 +56,20 @@ class Spool:
 
     def write(self, key: str, data: bytes) -> Path:
         """Write ``data`` at ``key`` atomically (temporary file, fsync, rename)."""
+        return self.write_chunks(key, [data])
+
+    def write_text(self, key: str, chunks: Iterable[str]) -> Path:
+        """Write text as UTF-8 at ``key`` atomically, encoding each chunk as it comes."""
+        return self.write_chunks(key, (chunk.encode("utf-8") for chunk in chunks))
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes]) -> Path:
+        """Write ``chunks`` at ``key`` atomically (temporary file, fsync, rename). Blocking."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as handle:
+                handle.writelines(chunks)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

@@ -22,7 +22,6 @@ from typing import Any
 from livekit.agents import AgentSession, ConversationItemAddedEvent, FunctionToolsExecutedEvent
 
 from .model import Entry, SessionInfo
-from .pacing import paced
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.transcript")
 
@@ -108,7 +107,7 @@ class TranscriptCapture:
         """The entries to save, masked if redaction is on. Blocking: call it off the loop."""
         if self._redact is None:
             return list(self.entries)
-        return [self._redact(entry) for entry in paced(self.entries)]
+        return [self._redact(entry) for entry in self.entries]
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         self.add(event.item)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..model import Entry, Transcript
-from ..pacing import paced
 from .common import INTERRUPTED
 
 LINE_WIDTH = 42
@@ -115,14 +114,13 @@ def _span(entry: Entry, origin: float, next_start: float | None, width: int) -> 
     return start, end
 
 
-def cues(transcript: Transcript, clean: Callable[[str], str] = str) -> list[Cue]:
+def cues(transcript: Transcript, clean: Callable[[str], str] = str) -> Iterator[Cue]:
     """The transcript's turns as timed cues, in start order; ``clean`` is applied to each
     turn's text before it is wrapped."""
     origin = transcript.origin
     turns = sorted(transcript.turns(), key=lambda e: e.started_at)
     starts = [max(0.0, e.started_at - origin) for e in turns]
-    result: list[Cue] = []
-    for index, entry in enumerate(paced(turns)):
+    for index, entry in enumerate(turns):
         text = clean(f"{entry.text} [{INTERRUPTED}]" if entry.interrupted else entry.text)
         following = bisect.bisect_right(starts, starts[index])
         next_start = starts[following] if following < len(starts) else None
@@ -134,8 +132,7 @@ def cues(transcript: Transcript, clean: Callable[[str], str] = str) -> list[Cue]
             cue_start = round((start + (end - start) * done / total) * 1000)
             done += weight
             cue_end = max(round((start + (end - start) * done / total) * 1000), cue_start + 1)
-            result.append(Cue(cue_start, cue_end, entry.speaker, tuple(group)))
-    return result
+            yield Cue(cue_start, cue_end, entry.speaker, tuple(group))
 
 
 def timestamp(ms: int, separator: str) -> str:
@@ -160,13 +157,12 @@ def _note(transcript: Transcript) -> str:
     return "\n".join(_ARROW.sub("->", " ".join(line.split())) for line in lines)
 
 
-def render_webvtt(transcript: Transcript) -> str:
-    blocks = ["WEBVTT", f"NOTE\n{_note(transcript)}"]
-    for cue in paced(cues(transcript)):
+def webvtt_chunks(transcript: Transcript) -> Iterator[str]:
+    yield f"WEBVTT\n\nNOTE\n{_note(transcript)}\n"
+    for cue in cues(transcript):
         timing = f"{timestamp(cue.start_ms, '.')} --> {timestamp(cue.end_ms, '.')}"
         text = "\n".join(_vtt_escape(line) for line in cue.lines)
-        blocks.append(f"{timing}\n<v {_vtt_escape(cue.speaker)}>{text}")
-    return "\n\n".join(blocks) + "\n"
+        yield f"\n{timing}\n<v {_vtt_escape(cue.speaker)}>{text}\n"
 
 
 def _srt_clean(text: str) -> str:
@@ -174,10 +170,8 @@ def _srt_clean(text: str) -> str:
     return _ARROW.sub("->", text)
 
 
-def render_srt(transcript: Transcript) -> str:
-    blocks = []
-    for number, cue in enumerate(paced(cues(transcript, _srt_clean)), 1):
+def srt_chunks(transcript: Transcript) -> Iterator[str]:
+    for number, cue in enumerate(cues(transcript, _srt_clean), 1):
         timing = f"{timestamp(cue.start_ms, ',')} --> {timestamp(cue.end_ms, ',')}"
         text = "\n".join(cue.lines)
-        blocks.append(f"{number}\n{timing}\n{cue.speaker}: {text}\n\n")
-    return "".join(blocks)
+        yield f"{number}\n{timing}\n{cue.speaker}: {text}\n\n"

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Transcript
-from ..pacing import paced
 
 END_ONLY = ("ended_at", "close_reason")
 
@@ -20,10 +19,11 @@ END_ONLY = ("ended_at", "close_reason")
 def records(transcript: Transcript) -> Iterator[dict[str, Any]]:
     header = transcript.session.to_dict()
     yield {"type": "session_start", "session": header | dict.fromkeys(END_ONLY)}
-    for entry in paced(transcript.conversation()):
+    for entry in transcript.conversation():
         yield entry.to_dict()
     yield {"type": "session_end", "session": header}
 
 
-def render(transcript: Transcript) -> str:
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records(transcript))
+def chunks(transcript: Transcript) -> Iterator[str]:
+    for record in records(transcript):
+        yield json.dumps(record, ensure_ascii=False) + "\n"

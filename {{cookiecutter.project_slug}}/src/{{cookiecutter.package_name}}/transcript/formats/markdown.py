@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from ..model import Entry, Transcript
-from ..pacing import paced
 from .common import INTERRUPTED, entry_clock, session_facts
 
 # CommonMark lets a backslash escape any ASCII punctuation; these can start markup anywhere.
@@ -66,12 +66,12 @@ def turn(transcript: Transcript, entry: Entry) -> str:
     return f"*Handoff* ({when}): {old} → {code_span(entry.new_agent)}"
 
 
-def render(transcript: Transcript) -> str:
-    facts = session_facts(transcript)
+def chunks(transcript: Transcript) -> Iterator[str]:
     room = transcript.session.room
-    title = f"# Transcript: {escape(room)}" if room.strip() else "# Transcript"
-    table = ["| Field | Value |", "| --- | --- |"]
-    table += [f"| {escape(label)} | {escape(value)} |" for label, value in facts]
-    blocks = [title, "\n".join(table), "## Conversation"]
-    blocks += [turn(transcript, entry) for entry in paced(transcript.conversation())]
-    return "\n\n".join(blocks) + "\n"
+    yield f"# Transcript: {escape(room)}\n\n" if room.strip() else "# Transcript\n\n"
+    yield "| Field | Value |\n| --- | --- |\n"
+    for label, value in session_facts(transcript):
+        yield f"| {escape(label)} | {escape(value)} |\n"
+    yield "\n## Conversation\n"
+    for entry in transcript.conversation():
+        yield f"\n{turn(transcript, entry)}\n"

@@ -6,8 +6,9 @@ recording), so they match a player's clock; a header line says which moment that
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..model import Entry, Transcript
-from ..pacing import paced
 from .common import INTERRUPTED, entry_clock, session_facts, shorten
 
 TOOL_TEXT_LIMIT = 200
@@ -28,13 +29,11 @@ def describe(entry: Entry) -> tuple[str, str]:
     return "Handoff", f"{entry.old_agent or '(start)'} -> {entry.new_agent}"
 
 
-def render(transcript: Transcript) -> str:
+def chunks(transcript: Transcript) -> Iterator[str]:
     facts = dict(session_facts(transcript))
-    title = f"Transcript of room {facts['Room']}" if "Room" in facts else "Transcript"
-    lines = [title]
-    lines += [f"{label}: {value}" for label, value in facts.items() if label != "Room"]
-    lines.append("")
-    for entry in paced(transcript.conversation()):
+    yield f"Transcript of room {facts['Room']}\n" if "Room" in facts else "Transcript\n"
+    yield "".join(f"{label}: {value}\n" for label, value in facts.items() if label != "Room")
+    yield "\n"
+    for entry in transcript.conversation():
         label, text = describe(entry)
-        lines.append(f"[{entry_clock(transcript, entry)}] {label}: {text}")
-    return "\n".join(lines) + "\n"
+        yield f"[{entry_clock(transcript, entry)}] {label}: {text}\n"
