@@ -1,4 +1,5 @@
-"""``python -m {{ cookiecutter.package_name }} transcript``, run as a real subprocess."""
+"""``python -m {{ cookiecutter.package_name }} transcript``: through ``main`` in this interpreter,
+and once as a real subprocess."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def raw_history(tmp_path) -> Path:
 
 
 def test_renders_a_raw_livekit_history_as_json(raw_history, tmp_path):
-    result = samples.run_cli(str(raw_history), "--format", "json", cwd=tmp_path)
+    result = samples.run_cli_process(str(raw_history), "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
     document = json.loads(result.stdout.decode("utf-8"))

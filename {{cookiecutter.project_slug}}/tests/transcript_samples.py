@@ -3,6 +3,8 @@ and a way to run the ``transcript`` command on it."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from livekit.agents.llm import (
     FunctionCallOutput,
 )
 
+from {{ cookiecutter.package_name }}.__main__ import main
 from {{ cookiecutter.package_name }}.transcript.model import Entry, SessionInfo, Transcript, iso_utc
 
 T0 = 1_795_000_000.0  # session start (2026-11-18T11:06:40Z)
@@ -156,7 +159,21 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    """Our CLI in a fresh interpreter; ``cwd`` holds no ``.env.local`` to pick up."""
+    """``transcript ARGS`` through ``main`` in this interpreter, from ``cwd`` (which holds
+    no ``.env.local``), with its exit code and output as a subprocess would report them."""
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2))
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(["transcript", *args])
+        except SystemExit as stopped:  # argparse
+            code = stopped.code
+    out.flush()
+    err.flush()
+    return subprocess.CompletedProcess(args, code, out.buffer.getvalue(), err.buffer.getvalue())
+
+
+def run_cli_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``python -m {{ cookiecutter.package_name }} transcript ARGS`` in a fresh interpreter."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
     env["PYTHONPATH"] = str(SRC)
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "transcript", *args]
