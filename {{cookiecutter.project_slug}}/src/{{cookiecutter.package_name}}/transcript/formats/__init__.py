@@ -34,7 +34,3 @@ FORMATS: dict[str, Format] = {
         Format("srt", "srt", captions.srt_chunks),
     )
 }
-
-
-def render(transcript: Transcript, format_name: str) -> str:
-    return FORMATS[format_name].render(transcript)
