@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import {{ cookiecutter.storage_backend }}_server as backend
 import storage_server
 from {{ cookiecutter.package_name }}.settings import Settings
+
+# No per-example deadline: timing is for benchmarks, and a busy CI machine is not a bug.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture(scope="session")

@@ -285,9 +285,7 @@ def test_distinct_rooms_and_jobs_get_distinct_keys(first, second):
         assert key_for("", *first) != key_for("", *second)
 
 
-@hypothesis_settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(room=any_text, job_id=any_text)
 def test_hostile_names_round_trip_on_the_backend(store, tmp_path, room, job_id):
     key = key_for("tenant/../..", room, job_id)
