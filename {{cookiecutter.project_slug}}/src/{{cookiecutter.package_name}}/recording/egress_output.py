@@ -66,7 +66,7 @@ def upload(config: StorageConfig) -> dict[str, proto.S3Upload]:
 
 def destination(config: StorageConfig, filepath: str) -> str:
     endpoint = f" via {config.endpoint_url}" if config.endpoint_url else ""
-    return f"s3://{config.bucket}/{filepath}{endpoint}"
+    return f"{config.describe()}/{filepath}{endpoint}"
 {%- elif cookiecutter.storage_backend == "gcs" %}
 
 
@@ -82,7 +82,7 @@ def upload(config: StorageConfig) -> dict[str, proto.GCPUpload]:
 
 
 def destination(config: StorageConfig, filepath: str) -> str:
-    return f"gs://{config.bucket}/{filepath}"
+    return f"{config.describe()}/{filepath}"
 {%- elif cookiecutter.storage_backend == "azure" %}
 
 
@@ -110,7 +110,7 @@ def upload(config: StorageConfig) -> dict[str, proto.AzureBlobUpload]:
 
 
 def destination(config: StorageConfig, filepath: str) -> str:
-    return f"azure://{config.account_name}/{config.container}/{filepath}"
+    return f"{config.describe()}/{filepath}"
 {%- else %}
 
 
