@@ -45,7 +45,7 @@ METADATA_VALUES: dict[str, dict[str, str]] = {
 }
 SLOW_GROUP_COUNT = 3
 # Slow-tier suites mostly wait (servers, subprocesses, timeouts): this many run at once.
-SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "4"))
+SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "6"))
 
 
 def load_hook(name: str) -> ModuleType:
