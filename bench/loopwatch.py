@@ -72,24 +72,28 @@ async def idle_jitter(duration: float = 0.3) -> float:
     return watch.max_stall
 
 
-async def busy_thread_jitter(duration: float = 1.0) -> float:
-    """Longest lateness of the ticker while another thread computes in pure Python: the
-    least any work in a worker thread can stall the loop, at this switch interval."""
-    stop = threading.Event()
+async def busy_thread_jitter(windows: int, duration: float) -> list[float]:
+    """Longest lateness of the ticker in each of ``windows`` windows while another thread
+    computes in pure Python: the least any work in a worker thread can stall the loop,
+    at this switch interval, on this machine."""
+    stalls = []
+    for _ in range(windows):
+        stop = threading.Event()
 
-    def spin() -> None:
-        total = 0
-        while not stop.is_set():
-            for number in range(1000):
-                total += number
+        def spin(stop: threading.Event = stop) -> None:
+            total = 0
+            while not stop.is_set():
+                for number in range(1000):
+                    total += number
 
-    spinner = threading.Thread(target=spin, name="busy", daemon=True)
-    async with LoopWatch() as watch:
-        spinner.start()
-        await asyncio.sleep(duration)
-        stop.set()
-    spinner.join()
-    return watch.max_stall
+        spinner = threading.Thread(target=spin, name="busy", daemon=True)
+        async with LoopWatch() as watch:
+            spinner.start()
+            await asyncio.sleep(duration)
+            stop.set()
+        spinner.join()
+        stalls.append(watch.max_stall)
+    return stalls
 
 
 async def blocking_pause(work) -> tuple[float, float]:

@@ -52,7 +52,7 @@ class Plan:
 
 
 FULL = Plan(
-    sizes=loop_cost.Sizes(item_turns=1000, stall_turns=(1000, 2000), repeats=3),
+    sizes=loop_cost.Sizes(item_turns=1000, stall_turns=(1000, 2000), repeats=5),
     durable_turns=(100, 1000, 2000),
     durable_repeats=5,
     cold_runs=9,
