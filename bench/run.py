@@ -55,7 +55,7 @@ FULL = Plan(
     sizes=loop_cost.Sizes(item_turns=1000, stall_turns=(1000, 2000), repeats=5),
     durable_turns=(100, 1000, 2000),
     durable_repeats=5,
-    cold_runs=9,
+    cold_runs=11,
     cold_warmup=True,
     cold_backends=durability.BACKENDS,
     memory_turns=1000,
