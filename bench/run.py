@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,23 +143,19 @@ def memory_rows(project: Path, plan: Plan) -> list[Row]:
     ]
 
 
-async def async_sections(
+async def durability_section(
     plan: Plan,
-    by_format: dict[str, Path],
     by_backend: dict[str, Path],
     emulators: dict[str, durability.Emulator | Exception],
     work: Path,
     quick: bool,
 ) -> list[Row]:
-    progress("1. live capture on the event loop, per format")
-    rows = await loop_cost.run(by_format, plan.sizes, work / "loop")
     progress("2. close → durable transcript, per backend")
     may_skip = quick and os.environ.get("CI", "").lower() != "true"
-    rows += await durability.run(
+    return await durability.run(
         by_backend, plan.durable_turns, plan.durable_repeats, work / "durable", emulators,
         may_skip, fmt="json",
     )  # fmt: skip
-    return rows
 
 
 def main() -> int:
@@ -181,14 +176,15 @@ def main() -> int:
     notes: list[str] = []
     emulators: dict[str, durability.Emulator | Exception] = {}
     try:
-        with ThreadPoolExecutor(1) as pool:  # emulators start while projects render
-            starting = pool.submit(durability.start_emulators, list(durability.BACKENDS[1:]))
-            progress(f"rendering projects into {work}; starting storage emulators")
-            by_format, by_backend, rows = render_all(work / "renders")
-            emulators = starting.result()
-        rows += asyncio.run(
-            async_sections(plan, by_format, by_backend, emulators, work, args.quick)
-        )
+        progress(f"rendering projects into {work}")
+        by_format, by_backend, rows = render_all(work / "renders")
+        progress("1. live capture on the event loop, per format")
+        rows += asyncio.run(loop_cost.run(by_format, plan.sizes, work / "loop"))
+        # Started only now: idle emulators still wake up (timers, their own GC), which
+        # would show in section 1's stalls on 2 cores.
+        progress("starting storage emulators")
+        emulators = durability.start_emulators(list(durability.BACKENDS[1:]))
+        rows += asyncio.run(durability_section(plan, by_backend, emulators, work, args.quick))
         progress("3. worker cold start (fresh interpreters, alternating)")
         cold = {b: p for b, p in by_backend.items() if b in plan.cold_backends}
         try:
