@@ -1,6 +1,6 @@
 """Template-level benchmarks: prints ONE table of medians and ratios.
 
-    python bench/run.py            full run (about 5 minutes on 2 cores, plus the harness)
+    python bench/run.py            full run (about 3.5 minutes on 2 cores, plus ~40 s of harness)
     python bench/run.py --quick    CI smoke: small sizes, few repetitions, < 60 s
     python bench/run.py --profile  also print pyinstrument profiles of archive.close
 
