@@ -162,11 +162,15 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     """``transcript ARGS`` through ``main`` in this interpreter, from ``cwd`` (which holds
     no ``.env.local``), with its exit code and output as a subprocess would report them."""
     out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2))
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
+    previous = os.getcwd()  # contextlib.chdir needs Python 3.11
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["transcript", *args])
-        except SystemExit as stopped:  # argparse
-            code = stopped.code
+    except SystemExit as stopped:  # argparse
+        code = stopped.code
+    finally:
+        os.chdir(previous)
     out.flush()
     err.flush()
     return subprocess.CompletedProcess(args, code, out.buffer.getvalue(), err.buffer.getvalue())
