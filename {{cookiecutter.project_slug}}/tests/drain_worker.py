@@ -3,16 +3,20 @@
     python tests/drain_worker.py CONTROL_DIR DRAIN_TIMEOUT ROOM [ROOM ...]
 
 The server runs unregistered (no LiveKit server needed) with one process per job, as in
-production, and simulates one job per ROOM. Each job goes through the agent's own
-``run_job`` (session start, live transcript, ``archive.close`` as shutdown callback) with a
-scripted session instead of ``create_session``. The room name picks the script:
+production, and simulates one job per ROOM. Each job is the agent's own: ``archive.start``
+and ``on_session_end=archive.save`` with a scripted session instead of the real models,
+and the server's options are the agent's (``archive.SERVER_OPTIONS``) but for the drain
+timeout. The room name picks the script:
 
-- ``drain``: a short call that ends by itself (the caller hangs up: ``ctx.shutdown()``).
+- ``hangup`` and ``drain``: short calls that end with the caller hanging up, the way
+  RoomIO ends a session when its participant leaves (``scripted.hang_up``): nothing
+  calls ``ctx.shutdown()``; the archive has to end the job itself.
 - ``cut`` and ``kill``: calls far longer than the test; they end only when the worker
   shuts them down, or when the test kills their process.
 
 Each job writes ``CONTROL_DIR/<room>.json`` (its pid, job id, journal and transcript key)
-when its session has started. SIGTERM drains the worker, then closes it, exactly as the
+when its session has started, and ``CONTROL_DIR/<room>.hung-up`` (the time) when its
+caller hangs up. SIGTERM drains the worker, then closes it, exactly as the
 LiveKit CLI does: ``await server.drain()`` (bounded by ``drain_timeout``), then
 ``await server.aclose()``, which asks the remaining jobs to shut down and kills any job
 still running ``shutdown_process_timeout`` seconds later.
@@ -33,13 +37,15 @@ from pathlib import Path
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
 
 import fakes
-from {{ cookiecutter.package_name }}.agent import Assistant, prepare_process, run_job
-from {{ cookiecutter.package_name }}.settings import SHUTDOWN_PROCESS_TIMEOUT
+import scripted
+from {{ cookiecutter.package_name }} import archive
+from {{ cookiecutter.package_name }}.agent import Assistant
 
 logger = logging.getLogger("drain_worker")
 
 LONG_CALL = 200  # user turns: far more than any test waits for
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
+    "hangup": (["Hello there", "Thanks, goodbye"], ["Hi, how can I help", "Hello", "Goodbye"]),
     "drain": (
         [
             "Hello there",
@@ -68,39 +74,43 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         ["Hi, ask me anything", *(f"Kill answer {n}" for n in range(1, LONG_CALL + 1))],
     ),
 }
-HUNG_UP = "the caller hung up"
 CONTROL_DIR = "DRAIN_WORKER_CONTROL_DIR"
 _background: set[asyncio.Task[None]] = set()
 
 
 def setup(proc: JobProcess) -> None:
     """``agent.prewarm`` without the VAD model (the scripted session brings its own)."""
-    prepare_process(proc)
+    archive.prewarm(proc)
 
 
-def write_report(script: str, report: dict[str, object]) -> None:
-    """Tell the test about the job: ``CONTROL_DIR/<script>.json``, written atomically."""
+def write_report(name: str, report: object) -> None:
+    """Tell the test about the job: ``CONTROL_DIR/<name>``, written atomically."""
     control = Path(os.environ[CONTROL_DIR])
-    (control / f"{script}.tmp").write_text(json.dumps(report), encoding="utf-8")
-    (control / f"{script}.tmp").rename(control / f"{script}.json")
+    (control / f"{name}.tmp").write_text(json.dumps(report), encoding="utf-8")
+    (control / f"{name}.tmp").rename(control / name)
 
 
 async def entrypoint(ctx: JobContext) -> None:
     script = ctx.job.room.name
     conversation = fakes.ScriptedConversation(*SCRIPTS[script])
-    archive = await run_job(ctx, conversation.session, Assistant())
+    session = conversation.session
+    await archive.start(ctx, session, agent=Assistant())
+    session.generate_reply(instructions="Greet the user and offer your assistance.")
+    opened = archive.opened(ctx)
+    assert opened is not None
     report = {
         "pid": os.getpid(),
         "job_id": ctx.job.id,
-        "journal": str(archive.capture.journal.path),
-        "transcript_key": archive.transcript_key,
-        "journal_key": archive.key("transcripts", "transcript.partial.jsonl"),
+        "journal": str(opened.capture.journal.path),
+        "transcript_key": opened.transcript_key,
+        "journal_key": opened.key("transcripts", "transcript.partial.jsonl"),
     }
-    await asyncio.to_thread(write_report, script, report)
+    await asyncio.to_thread(write_report, f"{script}.json", report)
 
     async def play() -> None:
         await conversation.run(timeout=3600)
-        ctx.shutdown(reason=HUNG_UP)
+        await asyncio.to_thread(write_report, f"{script}.hung-up", time.time())
+        scripted.hang_up(session)
 
     task = asyncio.create_task(play())  # the entrypoint returns, as the real one does
     _background.add(task)
@@ -109,15 +119,15 @@ async def entrypoint(ctx: JobContext) -> None:
 
 def create_server(drain_timeout: int) -> AgentServer:
     server = AgentServer(
+        **(archive.SERVER_OPTIONS | {"drain_timeout": drain_timeout}),
         job_executor_type=JobExecutorType.PROCESS,
         num_idle_processes=1,
-        shutdown_process_timeout=SHUTDOWN_PROCESS_TIMEOUT,
-        drain_timeout=drain_timeout,
         load_threshold=math.inf,  # keep replacing processes however busy the test machine is
+        host="127.0.0.1",  # the health server: loopback only, any free port
         port=0,
     )
     server.setup_fnc = setup
-    server.rtc_session()(entrypoint)
+    server.rtc_session(on_session_end=archive.save)(entrypoint)
     return server
 
 

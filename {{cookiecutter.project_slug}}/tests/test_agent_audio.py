@@ -11,7 +11,7 @@ from livekit.agents.testing import fake_job_context
 from mutagen.oggopus import OggOpus
 
 import fakes
-from {{ cookiecutter.package_name }}.agent import start_session
+import scripted
 from {{ cookiecutter.package_name }}.storage import open_store
 from {{ cookiecutter.package_name }}.transcript import TRANSCRIPT_FORMAT
 from {{ cookiecutter.package_name }}.transcript.model import Transcript, parse_time
@@ -31,11 +31,11 @@ async def test_recording_is_stereo_opus_saved_under_recordings(settings):
     conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
     session = conversation.session
     with fake_job_context(job_id="job-audio") as ctx:
-        archive = await start_session(ctx, session, settings)
+        archive = await scripted.start_session(ctx, session, settings)
         await conversation.run()
         await session.aclose()
         recorded = await asyncio.to_thread((ctx.session_directory / "audio.ogg").read_bytes)
-        results = await archive.close(session)
+        results = await archive.close()
 
     expected_key = archive.key("recordings", "recording.ogg")
     assert {r.key: r.ok for r in results} == {expected_key: True, archive.transcript_key: True}
@@ -61,7 +61,7 @@ async def test_recording_is_stereo_opus_saved_under_recordings(settings):
     started_at = parse_time(recording["started_at"])
     assert info.started_at <= started_at <= info.ended_at
     assert 0 < opus.info.length <= info.ended_at - started_at
-    last = [e for e in archive.capture.entries if e.is_turn][-1]
+    last = [e for e in archive.transcript.entries if e.is_turn][-1]
     assert started_at + opus.info.length >= last.ended_at - 0.1
 
     # user on the left, agent on the right, each about as long as what the script said
@@ -75,7 +75,7 @@ async def test_recording_is_stereo_opus_saved_under_recordings(settings):
     assert abs(voiced_seconds(pcm[1], 48000) - agent_speech) < 0.15
 
     # everything said, the recording notice first, was said after the recording started
-    first = next(e for e in archive.capture.entries if e.is_turn)
+    first = next(e for e in archive.transcript.entries if e.is_turn)
     assert started_at <= first.started_at
 
     if TRANSCRIPT_FORMAT in ("json", "jsonl"):

@@ -25,8 +25,7 @@ from livekit.agents.utils import http_context
 from livekit.protocol import egress as proto
 
 import fakes
-import {{ cookiecutter.package_name }}
-from {{ cookiecutter.package_name }}.agent import start_session
+import scripted
 from {{ cookiecutter.package_name }}.recording import Recording, egress, egress_output
 from {{ cookiecutter.package_name }}.recording.cli import SECRET_FIELDS, start_request
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -37,7 +36,7 @@ from {{ cookiecutter.package_name }}.transcript.model import Transcript
 from twirp_server import API_KEY, API_SECRET, TwirpEgressServer
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-SRC = Path({{ cookiecutter.package_name }}.__file__).resolve().parents[1]
+SRC = Path(egress.__file__).resolve().parents[2]
 ROOM = "support desk/42"
 JOB_ID = "AJ_egress_test"
 DATE = r"\d{4}/\d{2}/\d{2}"
@@ -213,11 +212,11 @@ async def play(settings: Settings, twirp: TwirpEgressServer):
     conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
     session = conversation.session
     async with job_context(settings) as ctx:
-        archive = await start_session(ctx, session, settings)
+        archive = await scripted.start_session(ctx, session, settings)
         await conversation.run()
         during = [name for name, _ in twirp.requests]
         await session.aclose()
-        results = await archive.close(session)
+        results = await archive.close()
     return conversation, archive, results, during
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from livekit.agents.testing import fake_job_context
 
 import fakes
+import scripted
 import spool_locks
 import storage_server
-from {{ cookiecutter.package_name }}.agent import start_session
 from {{ cookiecutter.package_name }}.storage import open_store
 from {{ cookiecutter.package_name }}.storage.spool import Spool
 
@@ -45,12 +45,12 @@ async def test_no_unmasked_pii_reaches_the_spool_or_storage(
     storage_service.stop()  # the final transcript must wait in the spool
     try:
         with fake_job_context(job_id="AJ_pii") as ctx:
-            archive = await start_session(ctx, session, settings)
+            archive = await scripted.start_session(ctx, session, settings)
             await conversation.run()
             # mid-call: the live journal on disk
             journal = await asyncio.to_thread(archive.capture.journal.path.read_text, "utf-8")
             await session.aclose()
-            results = await archive.close(session)
+            results = await archive.close()
         spooled = await asyncio.to_thread(files_under, spool_dir)
         for result in results:
             assert result.spooled_at is not None, "storage was down: the file waits"

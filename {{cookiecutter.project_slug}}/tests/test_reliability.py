@@ -28,18 +28,24 @@ from livekit.agents.testing import fake_job_context
 
 import drain_worker
 import fakes
+import scripted
 import spool_locks
 import storage_server
-from {{ cookiecutter.package_name }} import agent
-from {{ cookiecutter.package_name }}.agent import start_session
 from {{ cookiecutter.package_name }}.archive import SessionArchive
-from {{ cookiecutter.package_name }}.settings import SHUTDOWN_PROCESS_TIMEOUT, Settings
+{%- if cookiecutter.recording != "none" %}
+from {{ cookiecutter.package_name }}.recording import notice
+{%- endif %}
+from {{ cookiecutter.package_name }}.settings import (
+    SESSION_END_TIMEOUT,
+    SHUTDOWN_PROCESS_TIMEOUT,
+    Settings,
+)
 from {{ cookiecutter.package_name }}.storage import ObjectStore, open_store
 from {{ cookiecutter.package_name }}.storage.spool import SaveResult, Spool
 from {{ cookiecutter.package_name }}.transcript import TRANSCRIPT_FORMAT
 from {{ cookiecutter.package_name }}.transcript.model import SessionInfo, Transcript
 
-NOTICE = getattr(agent, "RECORDING_NOTICE", None)
+NOTICE = {% if cookiecutter.recording != "none" %}notice.RECORDING_NOTICE{% else %}None{% endif %}
 USER_TURNS = ["I need to change my address", "It is 5 Rue de la Paix", "That is all, thanks"]
 AGENT_REPLIES = [
     "Hello, what can I do for you",
@@ -66,10 +72,10 @@ async def play(
     conversation = fakes.ScriptedConversation(user_turns, agent_replies)
     session = conversation.session
     with fake_job_context(job_id=job_id) as ctx:
-        archive = await start_session(ctx, session, settings)
+        archive = await scripted.start_session(ctx, session, settings)
         await conversation.run()
         await session.aclose()
-        results = await archive.close(session)
+        results = await archive.close()
     return archive, results
 
 
@@ -132,7 +138,7 @@ async def test_storage_down_for_a_whole_session_keeps_every_file_until_flush(
 # A job killed with SIGKILL, and a worker drained by SIGTERM (a real AgentServer)
 
 
-ROOMS = ("kill", "drain", "cut")
+ROOMS = ("hangup", "kill", "drain", "cut")
 
 
 @dataclass
@@ -148,6 +154,24 @@ class WorkerRun:
     log: str
     flush: subprocess.CompletedProcess[str]
     seconds_to_exit: float
+    hangup_to_durable: float  # seconds from the hang-up to its transcript in storage
+    hangup_job_ended: bool  # its job process had exited, the worker still running
+
+
+def process_ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def stored(store: ObjectStore, key: str) -> bool:
+    try:
+        store.read_bytes(key)
+    except Exception:
+        return False
+    return True
 
 
 def journal_turns(path: Path) -> list[tuple[str, str]]:
@@ -177,8 +201,10 @@ def wait_for(condition, what: str, process: subprocess.Popen, log: Path, timeout
 
 @pytest.fixture(scope="module")
 def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
-    """Run drain_worker with three jobs, SIGKILL one mid-call, then SIGTERM the worker.
+    """Run drain_worker with four jobs, SIGKILL one mid-call, then SIGTERM the worker.
 
+    - ``hangup``: a short call whose caller hangs up; it must be saved, and its job
+      process end, while the worker keeps running.
     - ``kill``: its job process is killed with SIGKILL after two user turns.
     - ``drain``: a short call, two questions from its end at SIGTERM; the drain waits for it.
     - ``cut``: a call longer than the drain timeout, shut down by ``server.aclose()``.
@@ -209,6 +235,35 @@ def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
             wait_for(report.exists, f"the {room} job to start", worker, log_path)
             jobs[room] = json.loads(report.read_text(encoding="utf-8"))
 
+        store = open_store(Settings.from_env(env).storage)
+        hung_up_at = json.loads(
+            wait_for(
+                lambda: (
+                    (control / "hangup.hung-up").exists()
+                    and (control / "hangup.hung-up").read_text(encoding="utf-8")
+                ),
+                "the hangup job's caller to hang up",
+                worker,
+                log_path,
+            )
+        )
+        wait_for(
+            lambda: stored(store, jobs["hangup"]["transcript_key"]),
+            "the hung-up call's transcript in storage",
+            worker,
+            log_path,
+            timeout=30,
+        )
+        hangup_to_durable = time.time() - hung_up_at
+        hangup_job_ended = bool(
+            wait_for(
+                lambda: process_ended(jobs["hangup"]["pid"]),
+                "the hung-up job to end",
+                worker,
+                log_path,
+            )
+        )
+
         kill_journal = Path(jobs["kill"]["journal"])
         killed_after = wait_for(
             lambda: (t := journal_turns(kill_journal)) and users_in(t) >= 2 and t,
@@ -230,7 +285,9 @@ def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
         terminated = time.monotonic()
         drain_after = journal_turns(drain_journal)
         cut_after = journal_turns(Path(jobs["cut"]["journal"]))
-        returncode = worker.wait(timeout=drain_timeout + SHUTDOWN_PROCESS_TIMEOUT + 30)
+        returncode = worker.wait(
+            timeout=drain_timeout + SESSION_END_TIMEOUT + SHUTDOWN_PROCESS_TIMEOUT + 30
+        )
         seconds_to_exit = time.monotonic() - terminated
     finally:
         if worker.poll() is None:  # the test failed: end the worker and its job processes
@@ -238,7 +295,7 @@ def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
             worker.wait()
     flushed = storage_server.run_cli("flush", env=env, cwd=workdir)
     yield WorkerRun(
-        open_store(Settings.from_env(env).storage),
+        store,
         jobs,
         killed_after,
         drain_after,
@@ -247,7 +304,23 @@ def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
         log_path.read_text(encoding="utf-8", errors="replace"),
         flushed,
         seconds_to_exit,
+        hangup_to_durable,
+        hangup_job_ended,
     )
+
+
+def test_a_hang_up_saves_the_call_at_once_and_ends_its_job(worker_run):
+    """The caller leaving closes only the session (RoomIO); nothing calls ctx.shutdown().
+    The archive ends the job, so the save runs at once, not when LiveKit closes the room."""
+    assert worker_run.hangup_job_ended
+    saved = worker_run.store.read_bytes(worker_run.jobs["hangup"]["transcript_key"]).decode()
+    user_turns, agent_replies = drain_worker.SCRIPTS["hangup"]
+    assert_said_in_order(saved, [agent_replies[0], *user_turns, agent_replies[-1]])
+{%- if cookiecutter.transcript_format in ["json", "jsonl"] %}
+    header = Transcript.from_text(saved).session
+    assert header.close_reason == "participant_disconnected"
+{%- endif %}
+    print(f"hang-up to durable transcript: {worker_run.hangup_to_durable:.2f}s")
 
 
 def test_sigkilled_job_leaves_a_valid_journal_that_flush_uploads(worker_run):
@@ -346,9 +419,9 @@ def turn_text(number: int) -> str:
 async def test_a_two_hour_session_keeps_every_turn_in_bounded_memory(settings, store):
     started_at = time.time() - SESSION_SECONDS
     info = SessionInfo(room="long-call", job_id="AJ_two_hours", started_at=started_at)
-    archive = SessionArchive(settings, store, info)
     session = AgentSession()
-    archive.attach(session)
+    archive = SessionArchive(session, settings, store, info)
+    archive.capture.attach(session)
 
     tracemalloc.start()
     try:
@@ -359,12 +432,13 @@ async def test_a_two_hour_session_keeps_every_turn_in_bounded_memory(settings, s
             metrics = {"started_speaking_at": at, "stopped_speaking_at": at + 2.5}
             item = ChatMessage(role=role, content=[turn_text(number)], created_at=at)
             item.metrics.update(metrics)
+            session.history.insert(item)  # what the session does, then it announces it
             session.emit("conversation_item_added", ConversationItemAddedEvent(item=item))
         after, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
 
-    results = await archive.close(session)
+    results = await archive.close()
 
     assert all(r.ok for r in results), [r.error for r in results]
     saved = (await asyncio.to_thread(store.read_bytes, archive.transcript_key)).decode("utf-8")

@@ -41,11 +41,11 @@ from livekit.agents.utils import http_context
 
 {% if backend == "azure" %}import azure_server
 {% endif %}import fakes
+import scripted
 import storage_server
 {%- if egress %}
 import twirp_server
 {%- endif %}
-from {{ cookiecutter.package_name }}.agent import start_session
 from {{ cookiecutter.package_name }}.archive import SessionArchive
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import open_store
@@ -237,10 +237,10 @@ async def test_secrets_stay_out_of_logs_files_and_command_output(
     async with http_context.open():
         with fake_job_context(job_id="AJ_secrets") as ctx:
             ctx.proc.userdata["settings"] = settings
-            archive = await start_session(ctx, session, settings)
+            archive = await scripted.start_session(ctx, session, settings)
             await conversation.run()
             await session.aclose()
-            results = await archive.close(session)
+            results = await archive.close()
     assert all(r.ok for r in results), [r.error for r in results]
 {%- if egress %}
     assert twirp.calls("StopEgress") and not twirp.rejected, "egress ran with the secret key"
@@ -315,10 +315,10 @@ async def test_a_hostile_room_name_cannot_forge_log_lines(settings, caplog):
         with fake_job_context(job_id="AJ_hostile\nforged") as ctx:
             ctx.job.room.name = HOSTILE_ROOM
             ctx.proc.userdata["settings"] = settings
-            archive = await start_session(ctx, session, settings)
+            archive = await scripted.start_session(ctx, session, settings)
             await conversation.run()
             await session.aclose()
-            results = await archive.close(session)
+            results = await archive.close()
 
     assert archive.info.room == HOSTILE_ROOM, "the transcript keeps the real name"
     assert all(r.ok for r in results)

@@ -1,24 +1,32 @@
-"""Whole sessions, played by scripted fakes through the real ``start_session`` wiring."""
+"""Whole sessions, played by scripted fakes through the agent's own ``archive.start``."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 
+import pytest
 from livekit.agents import function_tool
 from livekit.agents.testing import fake_job_context
 
 import fakes
-from {{ cookiecutter.package_name }} import agent
-from {{ cookiecutter.package_name }}.agent import Assistant, start_session
+import scripted
+from {{ cookiecutter.package_name }} import archive as archives
+from {{ cookiecutter.package_name }}.agent import Assistant
 from {{ cookiecutter.package_name }}.archive import SessionArchive
+{%- if cookiecutter.recording != "none" %}
+from {{ cookiecutter.package_name }}.recording import notice
+{%- endif %}
 from {{ cookiecutter.package_name }}.storage import open_store
 from {{ cookiecutter.package_name }}.storage.spool import Spool
 from {{ cookiecutter.package_name }}.transcript import TRANSCRIPT_FORMAT
 from {{ cookiecutter.package_name }}.transcript.formats import FORMATS
 from {{ cookiecutter.package_name }}.transcript.model import Entry, Transcript
 
-NOTICE = getattr(agent, "RECORDING_NOTICE", None)
+NOTICE = {% if cookiecutter.recording != "none" %}notice.RECORDING_NOTICE{% else %}None{% endif %}
+
 USER_TURNS = ["What is the weather in Paris", "Thanks, that is all"]
 GREETING = "Hello, how can I help you today"
 AGENT_REPLIES = [
@@ -52,17 +60,17 @@ async def play(settings, job_id: str) -> tuple[fakes.ScriptedConversation, Sessi
     """Start a scripted session with the agent's own wiring and play the whole script."""
     conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
     with fake_job_context(job_id=job_id) as ctx:
-        archive = await start_session(ctx, conversation.session, settings, agent=WeatherAssistant())
+        archive = await scripted.start_session(
+            ctx, conversation.session, settings, agent=WeatherAssistant()
+        )
         await conversation.run()
     return conversation, archive
 
 
 async def test_saved_transcript_holds_every_turn_in_order(settings):
     """Also: the recording notice, when there is one, is the first thing said."""
-    conversation, archive = await play(settings, "job-saved")
-    session = conversation.session
-    await session.aclose()
-    results = await archive.close(session)
+    _, archive = await play(settings, "job-saved")
+    results = await archive.close()
 
     assert [r.key for r in results if not r.ok] == []
     assert archive.transcript_key in [r.key for r in results]
@@ -71,7 +79,7 @@ async def test_saved_transcript_holds_every_turn_in_order(settings):
 
     store = open_store(settings.storage)
     saved = (await asyncio.to_thread(store.read_bytes, archive.transcript_key)).decode("utf-8")
-    transcript = Transcript(archive.info, archive.capture.entries)
+    transcript = Transcript(archive.info, archive.transcript.entries)
     assert saved == FORMATS[TRANSCRIPT_FORMAT].render(transcript)
     assert turns(transcript.entries)[0] == ("assistant", NOTICE or GREETING)
     assert turns(transcript.entries) == EXPECTED
@@ -126,3 +134,68 @@ async def test_live_journal_survives_an_abandoned_session(settings):
     finally:  # not archive.close(): this session is abandoned, only stop its tasks
         await conversation.session.aclose()
         await asyncio.to_thread(archive.capture.journal.close)
+
+
+async def test_a_hang_up_saves_at_once_and_asks_the_job_to_end(settings):
+    """The caller leaving closes only the session (RoomIO does nothing else); the archive
+    asks the job to shut down, so livekit runs on_session_end (our save) right away."""
+    conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
+    with fake_job_context(job_id="job-hangup") as ctx:
+        asked: list[str] = []
+        ctx._on_shutdown = asked.append  # a fake job has no process to shut down
+        archive = await scripted.start_session(
+            ctx, conversation.session, settings, WeatherAssistant()
+        )
+        await conversation.run()
+        hung_up = time.time()
+        scripted.hang_up(conversation.session)
+        for _ in range(200):
+            if asked:
+                break
+            await asyncio.sleep(0.01)
+        assert asked and "participant_disconnected" in asked[0]
+        await archives.save(ctx)  # what livekit's shutdown calls on_session_end with
+        durable = time.time()
+
+    info = archive.info
+    assert info.close_reason == "participant_disconnected"
+    assert hung_up <= info.ended_at <= hung_up + 1  # the close, not the end of the job
+    store = open_store(settings.storage)
+    saved = (await asyncio.to_thread(store.read_bytes, archive.transcript_key)).decode("utf-8")
+    assert_in_order(saved, [text for _, text in EXPECTED])
+    assert Spool(settings.spool_dir).pending() == []
+    print(f"hang-up to durable: {durable - hung_up:.2f}s")
+
+
+async def test_a_session_that_fails_to_start_is_saved_with_the_failure_and_closed(
+    settings, monkeypatch
+):
+    conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
+    session = conversation.session
+
+    async def refuse(*args, **kwargs):
+        raise RuntimeError("the room refused the agent")
+
+    monkeypatch.setattr(session, "start", refuse)
+    with fake_job_context(job_id="job-failed-start") as ctx:
+        with pytest.raises(RuntimeError):
+            await scripted.start_session(ctx, session, settings)
+        archive = archives.opened(ctx)
+        assert archive is not None
+        results = await archive.close()  # livekit runs on_session_end after a crash too
+
+    assert [r.ok for r in results] == [True]
+    assert "the room refused the agent" in (archive.info.error or "")
+    assert not archive.capture.journal.path.exists()  # not left for flush as if a call
+    assert not any(t.name.startswith("journal:") for t in threading.enumerate())
+    assert Spool(settings.spool_dir).pending() == []
+{%- if cookiecutter.transcript_format in ["json", "jsonl"] %}
+    stored = open_store(settings.storage).read_bytes(archive.transcript_key).decode("utf-8")
+    assert "the room refused the agent" in Transcript.from_text(stored).session.error
+{%- endif %}
+
+
+def assert_in_order(saved: str, texts: list[str]) -> None:
+    flat, position = " ".join(saved.split()), 0  # captions wrap long lines
+    for text in texts:
+        position = flat.index(text, position) + len(text)

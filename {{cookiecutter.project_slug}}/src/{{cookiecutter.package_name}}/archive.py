@@ -1,38 +1,106 @@
-"""Everything kept of one session: its transcript and recording, saved durably.
+"""Everything kept of one session: its transcript{% if cookiecutter.recording != "none" %} and recording{% endif %}, saved when the call ends.
 
-``SessionArchive`` captures the transcript live from the start of the session and,
-when the session ends, renders the final transcript, spools it (and the recording)
-on local disk and uploads both in parallel within the shutdown budget.
+``agent.py`` needs three names from here:
+
+- ``start(ctx, session, agent=...)`` instead of ``session.start(...)``: live capture of
+  the transcript (a crash-safe journal){% if cookiecutter.recording != "none" %}, the recording{% if cookiecutter.recording_notice %} and its notice{% endif %}{% endif %}; when the
+  session closes for any reason (the caller hung up, an error, a drain), the job is
+  asked to end, so the save starts at once instead of when LiveKit closes the room.
+- ``save``, the ``rtc_session(on_session_end=...)`` callback: {% if cookiecutter.recording in ["egress_audio", "egress_video"] %}stops egress, {% endif %}renders
+  the final transcript from ``session.history``, spools{% if cookiecutter.recording == "agent_audio" %} it and the recording{% else %} it{% endif %} and uploads.
+  It is also a shutdown callback, as a fallback; it runs once.
+- ``SERVER_OPTIONS`` and ``prewarm``: the timeouts that shutdown order needs, and the
+  start-up flush of files that earlier runs could not upload.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
+import tempfile
+import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
-from livekit.agents import AgentSession, CloseEvent, JobContext
-{% if cookiecutter.recording != "none" %}
+from livekit.agents import Agent, AgentSession, CloseEvent, JobContext, JobProcess
+
+{% if cookiecutter.recording != "none" -%}
 from .recording import Recording
-{%- endif %}
-from .settings import Settings
-from .storage import ObjectStore, layout
-{%- if cookiecutter.recording != "none" %}
+{% endif -%}
+from .settings import DRAIN_TIMEOUT, SESSION_END_TIMEOUT, SHUTDOWN_PROCESS_TIMEOUT, Settings
+from .storage import ObjectStore, layout, open_store
 from .storage.base import one_line
-{%- endif %}
-from .storage.spool import SaveResult, Spool, save
+from .storage.spool import SaveResult, Spool, flush
+from .storage.spool import save as upload_spooled
 from .transcript import TRANSCRIPT_FORMAT
 from .transcript.capture import TranscriptCapture
 from .transcript.formats import FORMATS
-from .transcript.model import SessionInfo, Transcript
+from .transcript.model import Entry, SessionInfo, Transcript
 {%- if cookiecutter.transcript_redaction == "pii" %}
 from .transcript.redaction import redact_entry
 {%- endif %}
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.archive")
+
+SERVER_OPTIONS: dict[str, Any] = {
+    "session_end_timeout": SESSION_END_TIMEOUT,
+    "shutdown_process_timeout": SHUTDOWN_PROCESS_TIMEOUT,
+    "drain_timeout": DRAIN_TIMEOUT,
+}
+_archives: weakref.WeakKeyDictionary[JobContext, SessionArchive] = weakref.WeakKeyDictionary()
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Read the settings once per process; upload what earlier runs left in the spool."""
+    proc.userdata["settings"] = settings = Settings.from_env()
+    threading.Thread(target=_flush_spool, args=(settings,), name="spool-flush", daemon=True).start()
+
+
+def _flush_spool(settings: Settings) -> None:
+    """Upload what earlier runs left in the spool; then load the storage SDK and client,
+    so that neither delays the first session's uploads."""
+    store = open_store(settings.storage)
+    results = flush(store, Spool(settings.spool_dir))
+    if results:
+        kept = sum(1 for r in results if not r.ok and r.spooled_at)
+        logger.info("spool flush: %d uploaded, %d kept", len(results) - kept, kept)
+    try:
+        store.open()
+    except Exception as error:
+        logger.warning("storage not opened ahead (uploads open it again): %s", one_line(error))
+
+
+async def start(ctx: JobContext, session: AgentSession, *, agent: Agent, **options: Any) -> None:
+    """``session.start(agent=agent, room=ctx.room, **options)``, archived until the end."""
+    settings = ctx.proc.userdata.get("settings") or Settings.from_env()
+    archive = SessionArchive.for_job(ctx, session, settings)
+    options.setdefault("room", ctx.room)
+{%- if cookiecutter.recording != "none" %}
+    archive.recording = recording = Recording(ctx, session, settings)
+    options.update(recording.start_options())
+{%- endif %}
+    try:
+        await session.start(agent=agent, **options)
+    except BaseException as error:
+        archive.info.error = f"the session did not start: {one_line(error)}"
+        raise
+{%- if cookiecutter.recording != "none" %}
+    recording.started()
+{%- endif %}
+
+
+async def save(ctx: JobContext) -> None:
+    """on_session_end: save the session this job archived (a no-op if it saved already)."""
+    archive = _archives.get(ctx)
+    if archive is not None:
+        await archive.close()
+
+
+def opened(ctx: JobContext) -> SessionArchive | None:
+    """The archive ``start`` opened for this job, if any."""
+    return _archives.get(ctx)
 
 
 def model_name(component: Any) -> str:
@@ -44,7 +112,10 @@ def model_name(component: Any) -> str:
 
 
 class SessionArchive:
-    def __init__(self, settings: Settings, store: ObjectStore, info: SessionInfo) -> None:
+    def __init__(
+        self, session: AgentSession, settings: Settings, store: ObjectStore, info: SessionInfo
+    ) -> None:
+        self.session = session
         self.settings = settings
         self.store = store
         self.info = info
@@ -64,15 +135,36 @@ class SessionArchive:
 {%- endif %}
 
     @classmethod
-    def for_job(cls, ctx: JobContext, settings: Settings, store: ObjectStore) -> SessionArchive:
+    def for_job(cls, ctx: JobContext, session: AgentSession, settings: Settings) -> SessionArchive:
+        """Archive ``session`` from now on: call before ``session.start()``."""
         info = SessionInfo(
             room=ctx.room.name or ctx.job.room.name,
             room_id=ctx.job.room.sid,
             job_id=ctx.job.id,
             agent_name=ctx.job.agent_name,
             started_at=time.time(),
+            models={
+                "stt": model_name(session.stt),
+                "llm": model_name(session.llm),
+                "tts": model_name(session.tts),
+            },
         )
-        return cls(settings, store, info)
+        archive = cls(session, settings, open_store(settings.storage), info)
+        archive.capture.attach(session)
+
+        def on_close(event: CloseEvent) -> None:
+            # A hang-up closes only the session (RoomIO's close_on_disconnect); end the job
+            # too, so that on_session_end saves now, not when LiveKit closes the room.
+            archive.info.ended_at = time.time()
+            archive.info.close_reason = str(event.reason.value)
+            if event.error is not None:
+                archive.info.error = archive.info.error or one_line(event.error)
+            ctx.shutdown(reason=f"session closed: {archive.info.close_reason}")
+
+        session.on("close", on_close)
+        ctx.add_shutdown_callback(lambda _reason: archive.close())
+        _archives[ctx] = archive
+        return archive
 
     def key(self, kind: str, filename: str) -> str:
         return layout.object_key(
@@ -84,70 +176,99 @@ class SessionArchive:
             started_at=self.info.started_at or time.time(),
         )
 
-    def attach(self, session: AgentSession) -> None:
-        """Start live capture. Call before ``session.start()``."""
-        self.info.models = {
-            "stt": model_name(session.stt),
-            "llm": model_name(session.llm),
-            "tts": model_name(session.tts),
-        }
-        self.capture.attach(session)
-        session.on("close", self._on_close)
-
-    def _on_close(self, event: CloseEvent) -> None:
-        self.info.close_reason = str(event.reason.value)
-
-    async def close(self, session: AgentSession) -> list[SaveResult]:
-        """Finish the transcript{% if cookiecutter.recording != "none" %} and recording{% endif %}, then spool and upload them.
-
-        Call after the session closed. Safe to call more than once: every call waits for
-        the same save, which a cancelled caller does not interrupt.
-        """
+    async def close(self) -> list[SaveResult]:
+        """Close the session if still open, then save. Every call waits for the one save,
+        which a cancelled caller does not interrupt."""
         if self._closing is None:
-            self._closing = asyncio.ensure_future(self._save(session))
+            self._closing = asyncio.ensure_future(self._save())
         return await asyncio.shield(self._closing)
 
-    async def _save(self, session: AgentSession) -> list[SaveResult]:
-        self.info.ended_at = time.time()
+    async def _save(self) -> list[SaveResult]:
+        await self.session.aclose()  # no-op once closed; RecorderIO finishes its file here
+        self.info.ended_at = self.info.ended_at or time.time()
         self.info.close_reason = self.info.close_reason or "job_shutdown"
-        recording_file = None
+        files: list[tuple[str, Path]] = []
 {%- if cookiecutter.recording != "none" %}
         if self.recording is not None:
-            try:
-                self.info.recording, recording_file = await self.recording.finish()
-            except Exception as error:  # the transcript is saved regardless
-                logger.exception("finishing the recording failed")
-                self.info.recording = {"status": "failed", "error": one_line(error)}
+            recording_file = await self._finish_recording()
+            if recording_file is not None:
+                files.append(recording_file)
 {%- endif %}
-        history = list(session.history.items)  # copied on the loop; the rest is O(turns)
-        # A full garbage collection walks every object of the session, holding the GIL
-        # (and so the loop) for tens of ms. The job process exits after the job, so keep
-        # the rendering's collections to what it allocates itself.
-        gc.freeze()
-        transcript = await asyncio.to_thread(self._final_transcript, history)
-        keys = await asyncio.to_thread(self._spool_files, transcript, recording_file)
+        history = list(self.session.history.items)  # copied on the loop; the rest off it
+        files.append(await asyncio.to_thread(self._spool_transcript, history))
+        return list(await asyncio.gather(*(self._upload(key, path) for key, path in files)))
+
+    async def _upload(self, key: str, path: Path) -> SaveResult:
+        """Upload one file: from the spool (kept there on failure), or, when the spool
+        could not take it, straight from where it is."""
         timeout = self.settings.upload_timeout
-        saves = (save(self.store, self.spool, key, timeout=timeout) for key in keys)
-        return list(await asyncio.gather(*saves))
+        if path.is_relative_to(self.spool.root.resolve()):
+            return await upload_spooled(self.store, self.spool, key, timeout=timeout)
+        upload = asyncio.to_thread(self.store.upload_file, path, key)
+        try:
+            location = await asyncio.wait_for(upload, timeout)
+        except Exception as error:
+            reason = "timed out" if isinstance(error, asyncio.TimeoutError) else one_line(error)
+            journal = self.capture.journal.path
+            if key == self.transcript_key and journal.exists():
+                fate = f"kept at {path}, and its live journal at {journal} for flush"
+            else:
+                fate = "LOST: neither the spool nor storage took it"
+            logger.error("upload of %s from %s failed (%s); %s", key, path, reason, fate)
+            return SaveResult(key, error=reason)
+        logger.info("saved %s", location)
+        if key == self.transcript_key:  # uploaded from a temporary file
+            self.capture.journal.path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        return SaveResult(key, location=location)
+{%- if cookiecutter.recording != "none" %}
 
-    def _final_transcript(self, history_items: list[Any]) -> Transcript:
-        """Blocking: merge the session history into the live capture (off the loop)."""
-        self.capture.reconcile(history_items)
-        return Transcript(self.info, self.capture.final_entries())
+    async def _finish_recording(self) -> tuple[str, Path] | None:
+        """Stop the recording; move its file into the spool first of all (the job's temp
+        directory is deleted when the job ends). Returns its key and where it is."""
+        assert self.recording is not None
+        try:
+            self.info.recording, source = await self.recording.finish()
+        except Exception as error:  # the transcript is saved regardless
+            logger.exception("finishing the recording failed")
+            self.info.recording = {"status": "failed", "error": one_line(error)}
+            return None
+        if source is None:
+            return None
+        key = self.key("recordings", "recording" + source.suffix)
+        self.info.recording["location"] = f"{self.store.describe()}/{key}"
+        try:
+            return key, await asyncio.to_thread(self.spool.adopt, source, key)
+        except OSError as error:  # a full or broken spool: upload from where it is
+            logger.error(
+                "recording not spooled (%s); uploading it from %s", one_line(error), source
+            )
+            return key, source
+{%- endif %}
 
-    def _spool_files(self, transcript: Transcript, recording_file: Path | None) -> list[str]:
-        """Blocking: write the final transcript and adopt the recording into the spool."""
-        keys = []
-        if recording_file is not None and recording_file.exists():
-            key = self.key("recordings", "recording" + recording_file.suffix)
-            self.spool.adopt(recording_file, key)
-            keys.append(key)
-            self.info.recording = (self.info.recording or {}) | {
-                "location": f"{self.store.describe()}/{key}"
-            }
+    def _spool_transcript(self, history: list[Any]) -> tuple[str, Path]:
+        """Blocking: the final transcript, from ``session.history`` (ordered and complete;
+        the live journal is only the crash backup), written into the spool."""
+        entries = [entry for item in history if (entry := Entry.from_item(item)) is not None]
+{%- if cookiecutter.transcript_redaction == "pii" %}
+        entries = [redact_entry(entry) for entry in entries]
+{%- endif %}
+        self.transcript = Transcript(self.info, entries)
         self.capture.finish(self.info)
-        self.spool.write_text(self.transcript_key, FORMATS[TRANSCRIPT_FORMAT].chunks(transcript))
+        chunks = FORMATS[TRANSCRIPT_FORMAT].chunks(self.transcript)
+        try:
+            path = self.spool.write_text(self.transcript_key, chunks)
+        except OSError as error:  # a full or broken spool: upload from a temporary file
+            logger.error("transcript not spooled (%s); uploading it directly", one_line(error))
+            return self.transcript_key, self._write_elsewhere()
         # the final transcript is on disk (fsynced): the live journal is no longer needed
         self.capture.journal.path.unlink(missing_ok=True)
-        keys.append(self.transcript_key)
-        return keys
+        return self.transcript_key, path
+
+    def _write_elsewhere(self) -> Path:
+        """The final transcript in the system's temporary directory (another disk, often)."""
+        extension = FORMATS[TRANSCRIPT_FORMAT].extension
+        chunks = FORMATS[TRANSCRIPT_FORMAT].chunks(self.transcript)
+        with tempfile.NamedTemporaryFile("wb", suffix=f".{extension}", delete=False) as out:
+            out.writelines(chunk.encode("utf-8") for chunk in chunks)
+        return Path(out.name)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .settings import ConfigError, Settings
 from .storage import StorageError, open_store
@@ -95,20 +96,9 @@ def transcript(path: str, format_name: str | None, output: str | None) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def guarded(command: Callable[..., int], *args: Any) -> int:
+    """Run one of our commands; a missing or invalid setting is one line and exit 2."""
     try:
-        if args.command == "check":
-            return check()
-        if args.command == "flush":
-            return flush_spool()
-        if args.command == "transcript":
-            return transcript(args.path, args.format, args.output)
-{%- if cookiecutter.recording in ["egress_audio", "egress_video"] %}
-        if args.command == "record":
-            from .recording.cli import run_record
-
-            return run_record(args)
-{%- endif %}
+        return command(*args)
     except ConfigError as error:
         return fail(str(error), 2)
-    return fail(f"unknown command {args.command!r}", 2)

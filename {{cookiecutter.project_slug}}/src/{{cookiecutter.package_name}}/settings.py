@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the storage backends import ConfigError and the env helpers from here
     from .storage import StorageConfig
 
-# A draining worker kills a job process this many seconds after asking it to stop.
-# It must cover closing the session plus the final uploads (UPLOAD_TIMEOUT each,
-# run in parallel); deploy/kubernetes gives the pod a longer grace period than this.
-SHUTDOWN_PROCESS_TIMEOUT = 60.0
-# Reserved inside that budget for closing the session and stopping a recording.
-SHUTDOWN_RESERVE = 20.0
-# A busy worker thread (rendering or masking a transcript) hands the GIL back to the
-# event loop after this many seconds; CPython's default, 5 ms, is an audible stall.
-GIL_SWITCH_INTERVAL = 0.001
+# livekit's shutdown order for a job (ipc/job_proc_lazy_main.py, 1.8.9): the session
+# closes, then on_session_end runs (our save: egress stop, render, uploads), capped at
+# SESSION_END_TIMEOUT; then LiveKit Cloud's own report upload (Cloud URLs only), then the
+# room disconnects and the process has SHUTDOWN_PROCESS_TIMEOUT to exit.
+SESSION_END_TIMEOUT = 60.0
+# Inside SESSION_END_TIMEOUT, kept for stopping egress (10 s) and rendering.
+SESSION_END_RESERVE = 20.0
+SHUTDOWN_PROCESS_TIMEOUT = 15.0
+# A draining worker (SIGTERM) waits this long for calls to end by themselves, then asks
+# the rest to end (each then saves as above). deploy/kubernetes and the Dockerfile size
+# the grace period from these three numbers.
+DRAIN_TIMEOUT = 600
 
 
 class ConfigError(Exception):
@@ -74,11 +77,11 @@ class Settings:
 
         env = os.environ if env is None else env
         upload_timeout = env_float(env, "UPLOAD_TIMEOUT", 20.0, minimum=1.0)
-        if upload_timeout > SHUTDOWN_PROCESS_TIMEOUT - SHUTDOWN_RESERVE:
+        if upload_timeout > SESSION_END_TIMEOUT - SESSION_END_RESERVE:
             raise ConfigError(
                 f"UPLOAD_TIMEOUT={upload_timeout:g} leaves no room inside the "
-                f"{SHUTDOWN_PROCESS_TIMEOUT:g}s shutdown budget; keep it at most "
-                f"{SHUTDOWN_PROCESS_TIMEOUT - SHUTDOWN_RESERVE:g}"
+                f"{SESSION_END_TIMEOUT:g}s session-end budget; keep it at most "
+                f"{SESSION_END_TIMEOUT - SESSION_END_RESERVE:g}"
             )
         return cls(
             storage=StorageConfig.from_env(env),

@@ -2,7 +2,16 @@
 
 livekit's RecorderIO writes it to the job's temporary session directory; when the
 session ends we take it from the session report and hand it to storage before that
-directory is deleted. Only audio is recorded: no traces or logs go to LiveKit Cloud.
+directory is deleted.
+
+``session.start(record=...)`` also decides what goes to LiveKit Cloud's Agent
+Observability. We ask for audio and leave the rest to the LiveKit project's settings:
+
+- project recording on: ``record`` is left unset, so the project decides everything;
+- project recording off: audio only, plus the transcript when the project enables
+  redaction (livekit refuses audio without it). On a LiveKit Cloud URL RecorderIO's
+  audio, and then that redacted transcript, are uploaded to Cloud as well; on a
+  self-hosted server nothing leaves the worker.
 """
 
 from __future__ import annotations
@@ -14,17 +23,30 @@ from livekit.agents import AgentSession, JobContext, RecordingOptions
 
 from ..settings import Settings
 from ..transcript.model import iso_utc
+from .notice import RECORDING_NOTICE
+
+CHANNELS = "stereo: user left, agent right"
 
 
 class AgentAudioRecording:
-    record_options = RecordingOptions(audio=True, traces=False, logs=False, transcript=False)
-
     def __init__(self, ctx: JobContext, session: AgentSession, settings: Settings) -> None:
         self.ctx = ctx
         self.session = session
 
-    async def start(self) -> None:
-        """Nothing to do: RecorderIO starts with ``session.start(record=...)``."""
+    def start_options(self) -> dict[str, Any]:
+        """The ``session.start()`` arguments that turn on RecorderIO."""
+        job = self.ctx.job
+        if job.enable_recording:
+            return {}
+        record = RecordingOptions(
+            audio=True, traces=False, logs=False, transcript=bool(job.enable_redaction)
+        )
+        return {"record": record}
+
+    def started(self) -> None:
+        """Say the recording notice before anything else."""
+        if RECORDING_NOTICE:
+            self.session.say(RECORDING_NOTICE, allow_interruptions=False)
 
     async def finish(self) -> tuple[dict[str, Any], Path | None]:
         """The recording's header entry and file. Call after the session closed."""
@@ -36,7 +58,8 @@ class AgentAudioRecording:
         info = {
             "kind": "agent_audio",
             "status": "complete",
-            "format": "ogg/opus, stereo: user left, agent right",
+            "format": f"ogg/opus, {CHANNELS}",
+            "channels": CHANNELS,
             "started_at": iso_utc(report.audio_recording_started_at),
         }
         return info, path

@@ -1,5 +1,7 @@
 """``record start|stop|list``: drive LiveKit Egress by hand with this project's settings.
 
+The options are parsed in ``__main__.py``; ``run_record`` takes them as a namespace.
+
 The request is the one the agent sends (same media, same storage, same layout), except
 that a manual recording has no job: see ``egress_output.manual_filepath``. LiveKit's
 address and keys come from ``LIVEKIT_URL``, ``LIVEKIT_API_KEY`` and ``LIVEKIT_API_SECRET``.
@@ -28,20 +30,6 @@ from .egress import ns_to_iso, status_name
 SECRET_FIELDS = frozenset({"secret", "session_token", "account_key", "credentials", "password"})
 MASK = "***"
 PROG = "python -m {{ cookiecutter.package_name }}"
-
-
-def add_record_commands(commands: argparse._SubParsersAction) -> None:
-    record = commands.add_parser("record", help="start, stop or list LiveKit Egress recordings")
-    actions = record.add_subparsers(dest="record_command", required=True)
-    start = actions.add_parser("start", help="record a room to the configured storage")
-    start.add_argument("--room", required=True, help="the room to record")
-    start.add_argument(
-        "--dry-run", action="store_true", help="print the request (secrets masked) and exit"
-    )
-    stop = actions.add_parser("stop", help="stop a recording")
-    stop.add_argument("egress_id", help="the id printed by `record start` or `record list`")
-    listing = actions.add_parser("list", help="list recent recordings")
-    listing.add_argument("--room", default=None, help="only this room's recordings")
 
 
 def masked(value: Any) -> Any:

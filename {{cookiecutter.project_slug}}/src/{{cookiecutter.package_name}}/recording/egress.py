@@ -1,8 +1,9 @@
 """Recording by LiveKit Egress: a room composite that the egress service writes to storage.
 
-``start()`` asks for the egress once the room is connected; ``finish()`` stops it
-explicitly when the session ends (egress's own stop-when-the-room-empties is known to
-miss), then reads the final status and file location for the transcript header.
+``started()`` asks for the egress in the background once the session runs (the greeting
+never waits for it); ``finish()`` stops every egress this job started, explicitly, when
+the session ends (egress's own stop-when-the-room-empties is known to miss), then reads
+the final status and file location for the transcript header.
 
 Egress failing in any way (no egress service, bad storage credentials, an API error or
 a timeout) never takes the call down: the reason is logged, the session goes on, and the
@@ -23,6 +24,7 @@ from ..settings import Settings
 from ..storage.base import one_line
 from ..transcript.model import iso_utc
 from . import egress_output
+from .notice import RECORDING_NOTICE
 
 if TYPE_CHECKING:  # livekit.agents takes seconds to import: keep the CLI quick
     from livekit.agents import AgentSession, JobContext
@@ -65,8 +67,20 @@ class EgressRecording:
         self.egress_id: str | None = None
         self.last_info: proto.EgressInfo | None = None
         self.error: str | None = None
-        # a start that timed out or lost its connection may still have started an egress
+        # a start that timed out, lost its connection or got a 5xx may still have started
+        # an egress (and livekit-api replays failed requests on LiveKit Cloud hosts)
         self._start_unconfirmed = False
+        self._starting: asyncio.Task[None] | None = None
+
+    def start_options(self) -> dict[str, Any]:
+        """Egress records from the server side: ``session.start()`` needs nothing."""
+        return {}
+
+    def started(self) -> None:
+        """Say the recording notice first, and ask for the egress in the background."""
+        if RECORDING_NOTICE:
+            self.session.say(RECORDING_NOTICE, allow_interruptions=False)
+        self._starting = asyncio.create_task(self.start(), name="egress-start")
 
     async def _call(self, request: Any, deadline: float | None = None) -> Any:
         """Await one API call for at most API_TIMEOUT, and not past ``deadline``."""
@@ -87,8 +101,11 @@ class EgressRecording:
         try:
             info = await self._call(self.ctx.api.egress.start_room_composite_egress(request))
         except Exception as error:
-            # no answer (timeout, lost connection) does not mean no egress: finish() looks
-            self._start_unconfirmed = isinstance(error, (TimeoutError, aiohttp.ClientError))
+            # no answer, or a server error, does not mean no egress: finish() looks for one
+            self._start_unconfirmed = (
+                isinstance(error, (TimeoutError, aiohttp.ClientError))
+                or getattr(error, "status", 0) >= 500
+            )
             self._start_failed(f"egress start failed: {one_line(error)}")
             return
         self.egress_id, self.last_info = info.egress_id, info
@@ -120,8 +137,9 @@ class EgressRecording:
         """Stop the egress and read its final state; returns the header entry and no file
         (egress uploads the file itself). Call after the session closed; never raises."""
         deadline = time.monotonic() + FINISH_BUDGET
-        if self.egress_id is None and self._start_unconfirmed:
-            await self._find_unconfirmed(deadline)
+        if self._starting is not None:  # bounded by API_TIMEOUT
+            await asyncio.wait([self._starting])
+        await self._stop_duplicates(deadline)
         if self.egress_id is None:
             self.error = self.error or "egress was never started"
             return self.header(), None
@@ -136,20 +154,33 @@ class EgressRecording:
         self._log_outcome()
         return self.header(), None
 
-    async def _find_unconfirmed(self, deadline: float) -> None:
-        """Look for the egress a timed-out start may have created (same room and file)."""
-        listing = proto.ListEgressRequest(room_name=self.room)
+    async def _stop_duplicates(self, deadline: float) -> None:
+        """Find every egress of this session (same room and file path): one a failed start
+        did create, and any a replayed start created besides ours. Stop all but ours."""
+        if self.egress_id is None and not self._start_unconfirmed and not self.filepath:
+            return
+        listing = proto.ListEgressRequest(room_name=self.room, active=True)
         try:
             found = await self._call(self.ctx.api.egress.list_egress(listing), deadline)
         except Exception as error:
-            logger.warning("could not list egress after the failed start: %s", one_line(error))
+            logger.warning("could not list this room's egress: %s", one_line(error))
             return
         for info in found.items:
             paths = {output.filepath for output in info.room_composite.file_outputs}
-            if self.filepath in paths | {result.filename for result in info.file_results}:
+            if self.filepath not in paths | {result.filename for result in info.file_results}:
+                continue
+            if self.egress_id is None:
                 self.egress_id, self.last_info = info.egress_id, info
                 logger.warning("the failed start did create egress %s; stopping it", info.egress_id)
-                return
+            elif info.egress_id != self.egress_id:
+                logger.warning(
+                    "stopping egress %s, a duplicate start of this session", info.egress_id
+                )
+                stop = proto.StopEgressRequest(egress_id=info.egress_id)
+                try:
+                    await self._call(self.ctx.api.egress.stop_egress(stop), deadline)
+                except Exception as error:
+                    logger.error("stop of egress %s failed: %s", info.egress_id, one_line(error))
 
     async def _stop(self, deadline: float) -> str | None:
         stop = proto.StopEgressRequest(egress_id=self.egress_id)
@@ -203,6 +234,7 @@ class EgressRecording:
         return {
             "kind": KIND,
             "format": egress_output.FORMAT,
+            "channels": egress_output.CHANNELS,
             "egress_id": self.egress_id,
             "status": status,
             "filepath": self.filepath,

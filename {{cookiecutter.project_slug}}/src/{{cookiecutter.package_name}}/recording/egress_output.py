@@ -29,11 +29,13 @@ from ..storage import StorageConfig, layout
 FILE_TYPE = proto.EncodedFileType.MP4
 EXTENSION = "mp4"
 FORMAT = "mp4/h264, grid layout, 720p 30 fps"
+CHANNELS = "mixed: every participant in both channels"
 REQUEST_OPTIONS = {"layout": "grid", "preset": proto.EncodingOptionsPreset.H264_720P_30}
 {%- else -%}
 FILE_TYPE = proto.EncodedFileType.OGG
 EXTENSION = "ogg"
-FORMAT = "ogg/opus, stereo: agent left, other participants right"
+CHANNELS = "stereo: agent left, other participants right"
+FORMAT = f"ogg/opus, {CHANNELS}"
 REQUEST_OPTIONS = {"audio_only": True, "audio_mixing": proto.AudioMixing.DUAL_CHANNEL_AGENT}
 {%- endif %}
 FILENAME = f"recording.{EXTENSION}"

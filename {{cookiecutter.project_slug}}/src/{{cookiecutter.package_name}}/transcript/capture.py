@@ -1,5 +1,8 @@
 """Live transcript capture: a crash-safe JSON Lines journal, written off the loop.
 
+The journal is the crash backup only: the final transcript is rendered from
+``session.history`` when the session ends, and the journal is then removed.
+
 Event handlers only build a small ``Entry`` and queue it (a few µs on the loop).
 A writer thread appends one JSON line per item and flushes it, so a process killed
 mid-call leaves a valid file holding every turn up to the kill. The journal holds
@@ -17,15 +20,17 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from livekit.agents import AgentSession, ConversationItemAddedEvent, FunctionToolsExecutedEvent
 
+from ..storage.base import one_line
 from .model import Entry, SessionInfo
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.transcript")
 
 _CLOSE = object()
+Record = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 class JournalWriter:
@@ -41,7 +46,7 @@ class JournalWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._thread.start()
 
-    def append(self, record: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+    def append(self, record: Record) -> None:
         """Queue a record (or a function building it, called on the writer thread)."""
         self._queue.put(record)
 
@@ -55,17 +60,37 @@ class JournalWriter:
             # Lock a hidden file, then rename it into place: a concurrent flush never
             # sees the journal unlocked, so it cannot upload and remove a live one.
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-            with open(fd, "a", encoding="utf-8") as handle:
+            with open(fd, "ab", buffering=0) as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 os.replace(tmp, self.path)
                 while (record := self._queue.get()) is not _CLOSE:
-                    if callable(record):
-                        record = record()
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    handle.flush()
+                    self._write(handle, record)
         except Exception as error:  # keep the session alive; the final save still runs
-            self.failed = str(error)
+            self.failed = one_line(error)
             logger.exception("transcript journal %s failed", self.path)
+
+    def _write(self, handle: BinaryIO, record: Record) -> None:
+        """Append one record as one line; a record that fails is logged and skipped, and a
+        write that fails (a full disk) is cut back, so the file stays whole lines."""
+        try:
+            if callable(record):
+                record = record()
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+            try:
+                data = line.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: ASCII JSON escapes it
+                data = (json.dumps(record) + "\n").encode("ascii")
+        except Exception as error:
+            logger.error("journal %s: record skipped (%s)", self.path.name, one_line(error))
+            return
+        end = handle.tell()
+        try:
+            handle.write(data)
+        except OSError as error:
+            handle.truncate(end)
+            if self.failed is None:
+                logger.error("journal %s: write failed (%s)", self.path, one_line(error))
+            self.failed = one_line(error)
 
 
 class TranscriptCapture:
@@ -78,7 +103,6 @@ class TranscriptCapture:
         redact: Callable[[Entry], Entry] | None = None,
     ) -> None:
         self.info = info
-        self.entries: list[Entry] = []
         self.journal = JournalWriter(journal_path)
         self._redact = redact
         self._seen: set[str] = set()
@@ -96,18 +120,11 @@ class TranscriptCapture:
         if entry is None or entry.id in self._seen:
             return
         self._seen.add(entry.id)
-        self.entries.append(entry)
         if self._redact is None:
             self.journal.append(entry.to_dict)
         else:  # masking a long tool output takes milliseconds: do it on the writer thread
             redact = self._redact
             self.journal.append(lambda: redact(entry).to_dict())
-
-    def final_entries(self) -> list[Entry]:
-        """The entries to save, masked if redaction is on. Blocking: call it off the loop."""
-        if self._redact is None:
-            return list(self.entries)
-        return [self._redact(entry) for entry in self.entries]
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         self.add(event.item)
@@ -117,21 +134,6 @@ class TranscriptCapture:
             self.add(call)
             if output is not None:
                 self.add(output)
-
-    def reconcile(self, history_items: list[Any]) -> None:
-        """Add items the events did not carry (e.g. handoffs) and refresh metrics.
-
-        The session history is authoritative for the final transcript: metrics such as
-        ``stopped_speaking_at`` can be filled in after an item was first announced.
-        """
-        by_id = {entry.id: entry for entry in self.entries}
-        for item in history_items:
-            entry = by_id.get(getattr(item, "id", ""))
-            if entry is None:
-                self.add(item)
-            elif entry.kind == "message" and item.metrics:
-                entry.metrics = dict(item.metrics)
-        self.entries.sort(key=lambda e: e.created_at)
 
     def finish(self, info: SessionInfo) -> None:
         """Write the footer and close the journal. Blocking: call it off the loop."""

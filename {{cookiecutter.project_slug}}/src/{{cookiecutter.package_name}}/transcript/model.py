@@ -190,6 +190,8 @@ class SessionInfo:
     started_at: float | None = None
     ended_at: float | None = None
     close_reason: str | None = None
+    # why the session failed (did not start, or closed on an error), if it did
+    error: str | None = None
     models: dict[str, str] = field(default_factory=dict)
     recording: dict[str, Any] | None = None
 
