@@ -29,9 +29,10 @@ def open_archive(mods: SimpleNamespace, env: dict[str, str]) -> tuple[Any, Agent
         agent_name="bench-agent",
         started_at=time.time(),
     )
-    archive = mods.archive.SessionArchive(settings, mods.storage.open_store(settings.storage), info)
     session = AgentSession()
-    archive.attach(session)
+    store = mods.storage.open_store(settings.storage)
+    archive = mods.archive.SessionArchive(session, settings, store, info)
+    archive.capture.attach(session)
     return archive, session
 
 

@@ -26,6 +26,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 {%- endif %}
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 {%- if backend == "gcs" %}
@@ -292,7 +293,9 @@ hostile_text = st.lists(
 def test_session_files_stay_inside_the_prefix_and_the_spool(settings, room, job_id, prefix):
     settings = dataclasses.replace(settings, storage_prefix=prefix)
     info = SessionInfo(room=room, job_id=job_id, started_at=1_795_000_000.0)
-    archive = SessionArchive(settings, open_store(settings.storage), info)  # writes nothing yet
+    store = open_store(settings.storage)
+    session = SimpleNamespace()  # never started: only the keys are looked at
+    archive = SessionArchive(session, settings, store, info)  # writes nothing yet
     keys = [
         archive.transcript_key,
         archive.key("recordings", "recording.ogg"),

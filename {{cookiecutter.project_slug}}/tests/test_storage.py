@@ -212,7 +212,8 @@ OPENED = [{% for name in sdk %}"{{ name }}", {% endfor %}STORE_MODULE]
 
 FRESH_WORKER = """
 import json, logging, sys
-import {{ pkg }}.agent as agent
+import {{ pkg }}.agent
+from {{ pkg }} import archive
 from {{ pkg }}.settings import Settings
 from {{ pkg }}.storage import open_store
 
@@ -227,7 +228,7 @@ settings = Settings.from_env()
 store = open_store(settings.storage)
 report["described"] = store.describe()
 report["after_describe"] = loaded()
-agent.flush_spool_in_background(settings).join(timeout=60)  # what prewarm starts
+archive.flush_spool(settings)  # what prewarm starts in a thread
 report["after_warm"] = loaded()
 print(json.dumps(report))
 """

@@ -24,7 +24,7 @@ WORKER_COMMANDS = ("start", "dev", "console", "connect")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """{{ cookiecutter.project_name }}: a LiveKit voice agent that saves every session."""
+    """A LiveKit voice agent that saves every session (transcripts{% if cookiecutter.recording != "none" %} and recordings{% endif %})."""
     load_dotenv(".env.local")
 
 

@@ -55,10 +55,10 @@ _archives: weakref.WeakKeyDictionary[JobContext, SessionArchive] = weakref.WeakK
 def prewarm(proc: JobProcess) -> None:
     """Read the settings once per process; upload what earlier runs left in the spool."""
     proc.userdata["settings"] = settings = Settings.from_env()
-    threading.Thread(target=_flush_spool, args=(settings,), name="spool-flush", daemon=True).start()
+    threading.Thread(target=flush_spool, args=(settings,), name="spool-flush", daemon=True).start()
 
 
-def _flush_spool(settings: Settings) -> None:
+def flush_spool(settings: Settings) -> None:
     """Upload what earlier runs left in the spool; then load the storage SDK and client,
     so that neither delays the first session's uploads."""
     store = open_store(settings.storage)
