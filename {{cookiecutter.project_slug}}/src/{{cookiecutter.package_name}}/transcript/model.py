@@ -333,14 +333,17 @@ class Transcript:
 
     @classmethod
     def from_text(cls, text: str) -> Transcript:
-        """Read any saved transcript we can parse: json document, raw history or jsonl."""
+        """Read any saved transcript we can parse: json document, raw history or jsonl.
+
+        jsonl is split at newlines only: str.splitlines would also cut at U+2028 and
+        others, which JSON strings hold unescaped."""
         stripped = text.strip()
         if not stripped:
             raise ValueError("empty file")
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError:
-            return cls.from_jsonl(stripped.splitlines())
+            return cls.from_jsonl(stripped.split("\n"))
         if isinstance(data, dict) and data.get("type") == "session_start":
-            return cls.from_jsonl(stripped.splitlines())
+            return cls.from_jsonl(stripped.split("\n"))
         return cls.from_document(data)
