@@ -240,7 +240,8 @@ def test_a_broken_line_before_the_last_still_rejects_the_file():
 
 def test_the_transcript_command_reads_a_torn_journal(tmp_path):
     path = tmp_path / "transcript.partial.jsonl"
-    path.write_text(torn_journal(), encoding="utf-8")
+    # killed mid-write: the file can end in the middle of a character
+    path.write_bytes(torn_journal().encode("utf-8") + "東京".encode()[:4])
     result = samples.run_cli(str(path), "-f", "text", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert samples.GREETING in result.stdout.decode("utf-8")

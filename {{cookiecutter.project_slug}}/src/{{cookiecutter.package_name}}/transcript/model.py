@@ -317,7 +317,7 @@ class Transcript:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 if number == numbered[-1][0] and number > numbered[0][0]:
-                    logger.warning("skipped line %d, the last: torn (%s)", number, error.msg)
+                    logger.warning("line %d, the last, is torn (%s): skipped", number, error.msg)
                     break
                 raise ValueError(f"line {number} is not JSON: {error.msg}") from None
             if not isinstance(record, dict):
