@@ -316,7 +316,8 @@ class Transcript:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                if number == numbered[-1][0] and number > numbered[0][0]:
+                # torn if it is the last line, and not the only one (then it is no journal)
+                if number == numbered[-1][0] and len(numbered) > 1:
                     logger.warning("line %d, the last, is torn (%s): skipped", number, error.msg)
                     break
                 raise ValueError(f"line {number} is not JSON: {error.msg}") from None
