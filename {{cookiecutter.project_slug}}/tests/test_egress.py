@@ -490,4 +490,7 @@ def test_cli_dry_run_prints_the_request_with_secrets_masked(cli_env, tmp_path, t
 {%- else %}
     assert secrets, "the storage settings under test carry credentials"
 {%- endif %}
+{%- if backend == "s3" %}
+    assert EGRESS_ENV["AWS_ACCESS_KEY_ID"] not in result.stdout  # livekit marks it secret too
+{%- endif %}
     assert not twirp.requests, "a dry run sends nothing"

@@ -275,7 +275,7 @@ def markdown_html(text: str) -> str:
 
 def test_markdown_has_title_metadata_table_and_turns():
     rendered = render("markdown")
-    assert rendered.startswith("# Transcript: support \\| room-42\n")
+    assert rendered.startswith("# Transcript: support | room-42\n")  # no table starts here
     page = markdown_html(rendered)
     assert page.count("<h1>") == 1 and page.count("<h2>") == 1
     assert "<h1>Transcript: support | room-42</h1>" in page
@@ -392,7 +392,7 @@ def test_cues_end_at_sentence_ends_when_a_sentence_fits_a_cue():
     assert captions.cue_lines(f"Yes. {x} {y} {x}.") == [["Yes.", x], [y, f"{x}."]]
 
 
-def test_estimated_end_is_cut_at_the_next_turn():
+def test_estimated_end_is_cut_at_the_next_turn_and_cues_never_overlap():
     entries = [
         Entry("message", samples.T0 + 1, role="assistant", text="A fairly long sentence " * 5),
         Entry("message", samples.T0 + 3, role="user", text="Stop."),
@@ -401,8 +401,8 @@ def test_estimated_end_is_cut_at_the_next_turn():
     cues = list(captions.cues(Transcript(SessionInfo(started_at=samples.T0), entries)))
     assert cues[0].start_ms == 1000 and cues[-3].end_ms == 3000
     user, agent = cues[-2:]
-    assert (user.start_ms, user.end_ms) == (3000, 3500)  # next turn too close: a short overlap
-    assert (agent.start_ms, agent.end_ms) == (3200, 4200)
+    assert (user.start_ms, user.end_ms) == (3000, 3500)  # shown for MIN_CUE at least
+    assert (agent.start_ms, agent.end_ms) == (3500, 4500)  # so the next turn waits for it
 
 
 def vtt_cues(rendered: str) -> list[tuple[str, str, str]]:
@@ -424,7 +424,7 @@ def test_webvtt_validates_and_carries_speaker_and_escaped_text():
         assert caption.end == captions.timestamp(cue.end_ms, ".")
         assert html.unescape(caption.text) == "\n".join(cue.lines)
     assert parsed[0].start == "00:00:00.500" and parsed[0].end == "00:00:02.500"
-    question = "What's the weather in 東京 --&gt; &lt;b&gt;now&lt;/b&gt;\n&amp; later? | שלום"
+    question = "What's the weather in 東京 --&gt;\n&lt;b&gt;now&lt;/b&gt; &amp; later? | שלום"
     assert f"00:00:03.000 --> 00:00:04.500\n<v User>{question}" in rendered
 
 
@@ -439,10 +439,10 @@ def test_srt_validates_and_prefixes_the_speaker():
         assert subtitle.start.total_seconds() * 1000 == pytest.approx(cue.start_ms)
         assert subtitle.end.total_seconds() * 1000 == pytest.approx(cue.end_ms)
         assert "-->" not in subtitle.content
-    assert (
-        subtitles[1].content
-        == "User: What's the weather in 東京 -> <b>now</b> &\nlater? | שלום עולם 😀"
-    )
+    # no markup: tags, override blocks and "-->" become look-alikes
+    shown = subtitles[1].content.translate({0x2039: "<", 0x203A: ">"})
+    assert shown == "User: What's the weather in 東京 -->\n<b>now</b> & later? | שלום עולם 😀"
+    assert "<" not in subtitles[1].content and ">" not in subtitles[1].content
 
 
 def test_captions_of_an_empty_transcript_are_valid():
@@ -473,4 +473,149 @@ def test_srt_keeps_any_text(text):
     assert srt.compose(subtitles, reindex=False) == rendered
     assert all(s.content.startswith("User: ") for s in subtitles)
     shown = "".join(s.content.removeprefix("User: ") for s in subtitles)
-    assert squash(shown) == squash(re.sub(r"-{2,}>", "->", " ".join(text.split())))
+    assert squash(shown) == squash(text.translate(captions._SRT_LOOK_ALIKES))
+
+
+# captions by the book: line width with the label, two lines a cue, no overlap
+
+
+def caption_geometry_problems(transcript: Transcript) -> list[str]:
+    """What breaks the caption rules in the SRT and WebVTT files of ``transcript``."""
+    subtitles = list(srt.parse(render("srt", transcript)))
+    vtt = webvtt.from_string(render("webvtt", transcript)).captions
+    problems = []
+    if [(c.start, c.end) for c in vtt] != [
+        (
+            captions.timestamp(round(s.start.total_seconds() * 1000), "."),
+            captions.timestamp(round(s.end.total_seconds() * 1000), "."),
+        )
+        for s in subtitles
+    ]:
+        problems.append("SRT and WebVTT hold different cues")
+    for subtitle in subtitles:
+        lines = subtitle.content.split("\n")
+        if len(lines) > captions.LINES_PER_CUE:
+            problems.append(f"cue {subtitle.index} has {len(lines)} lines")
+        problems += [
+            f"cue {subtitle.index}: {line!r} is wider than {captions.LINE_WIDTH}"
+            for line in lines
+            if captions.display_width(line) > captions.LINE_WIDTH
+        ]
+        if subtitle.end <= subtitle.start:
+            problems.append(f"cue {subtitle.index} ends before it starts")
+    for cue, following in itertools.pairwise(subtitles):
+        if following.start < cue.end:
+            problems.append(f"cue {cue.index} overlaps cue {following.index}")
+    return problems
+
+
+def turns_at(*turns: tuple[str, float, str, tuple[float, float] | None]) -> Transcript:
+    """Turns (role, created offset, text, speaking start and end offsets or None)."""
+    entries = [
+        Entry(
+            "message",
+            samples.T0 + created,
+            f"item_{n}",
+            role=role,
+            text=text,
+            metrics={}
+            if spoken is None
+            else {
+                "started_speaking_at": samples.T0 + spoken[0],
+                "stopped_speaking_at": samples.T0 + spoken[1],
+            },
+        )
+        for n, (role, created, text, spoken) in enumerate(turns)
+    ]
+    return Transcript(SessionInfo(started_at=samples.T0), entries)
+
+
+LONG_WORDS = "Please visit https://example.com/" + "a" * 80 + " or call " + "東京" * 40
+
+
+def test_caption_geometry_on_long_unmetered_and_overlapping_turns():
+    transcript = turns_at(
+        ("assistant", 1.0, samples.LONG_REPLY, None),  # long, no speaking times
+        ("user", 1.2, "Stop, stop.", None),  # before the estimated end of the one before
+        ("assistant", 1.2, "Okay.", None),  # the same start
+        ("assistant", 5.0, LONG_WORDS, (5.0, 9.0)),
+        ("user", 6.0, "Sorry to interrupt, but " * 4, (6.0, 8.0)),  # a barge-in
+    )
+    subtitles = list(srt.parse(render("srt", transcript)))
+    assert len(subtitles) > 10
+    assert caption_geometry_problems(transcript) == []
+    # every line fills up to the limit: the label is counted, not just allowed for
+    first_lines = [s.content.split("\n")[0] for s in subtitles if s.content.startswith("Agent: ")]
+    assert max(map(captions.display_width, first_lines)) == captions.LINE_WIDTH
+
+
+def test_sample_captions_follow_the_rules():
+    assert caption_geometry_problems(samples.sample_transcript()) == []
+    rendered = render("srt")
+    # the label used to be added after wrapping: the line was 49 columns
+    assert all(
+        captions.display_width(line) <= captions.LINE_WIDTH for line in rendered.splitlines()
+    )
+
+
+caption_turn = st.tuples(
+    st.sampled_from(["user", "assistant"]),
+    st.floats(0, 20),
+    TEXT.filter(str.strip) | st.text(PRINTABLE, min_size=80, max_size=400).filter(str.strip),
+    st.none() | st.tuples(st.floats(0, 20), st.floats(0, 20)),
+)
+
+
+@given(st.lists(caption_turn, min_size=1, max_size=6))
+def test_captions_follow_the_rules_for_any_turns(turns):
+    assert caption_geometry_problems(turns_at(*turns)) == []
+
+
+# markdown: escapes only what would be markup, headings that hold any room name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, bye!",
+        "R&D costs $20, or 5 > 3 (roughly).",
+        "snake_case and 東京_駅 stay",
+        "#1 fan, C# and 3.5 stars",
+        "a\\b is a path",
+        "-5 degrees, +3 points",
+    ],
+)
+def test_markdown_leaves_text_that_is_not_markup_alone(text):
+    assert markdown.escape_block(text) == text
+    assert markdown_html(text) == f"<p>{html.escape(text, quote=False)}</p>\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("*bold* and _it_", "\\*bold\\* and \\_it\\_"),
+        ("&amp; &#169;", "\\&amp; \\&#169;"),
+        ("<b>, [x](y), `c`, ~~s~~", "\\<b>, \\[x](y), \\`c\\`, \\~\\~s\\~\\~"),
+        ("a | b", "a \\| b"),
+        ("$x$ and $y", "\\$x\\$ and \\$y"),
+        (
+            "# h\n> q\n- l\n+ l\n1. n\n2) n\n---\n===",
+            "\\# h\\\n\\> q\\\n\\- l\\\n\\+ l\\\n1\\. n\\\n2\\) n\\\n\\---\\\n\\===",
+        ),
+        ("ends with \\", "ends with \\\\"),
+    ],
+)
+def test_markdown_escapes_what_would_be_markup(text, escaped):
+    assert markdown.escape_block(text) == escaped
+
+
+def test_markdown_heading_and_table_hold_any_room_name():
+    room = "sales\n# forged heading | x\nand more #"
+    transcript = Transcript(SessionInfo(room=room, started_at=samples.T0), [])
+    rendered = render("markdown", transcript)
+    flat = " ".join(room.split())
+    page = markdown_html(rendered)
+    assert rendered.startswith("# Transcript: sales # forged heading | x and more \\#\n")
+    assert page.count("<h1>") == 1 and page.count("<h2>") == 1
+    assert f"<h1>Transcript: {flat}</h1>" in page
+    assert f"<td>Room</td>\n<td>{flat}</td>" in page

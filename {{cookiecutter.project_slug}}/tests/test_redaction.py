@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.transcript.redaction import (
     iban_valid,
     luhn_valid,
     redact_entry,
+    redact_room,
     redact_text,
     redact_transcript,
 )
@@ -214,13 +215,31 @@ def test_redact_entry_masks_text_arguments_and_output_only():
     )
 
 
-def test_redact_transcript_keeps_the_header():
+def test_redact_transcript_keeps_the_header_but_masks_the_room():
     transcript = Transcript(
         samples.sample_session(), [Entry("message", samples.T0, role="user", text="a@b.io")]
     )
     redacted = redact_transcript(transcript)
-    assert redacted.session == transcript.session
+    assert redacted.session == transcript.session  # no PII in "support | room-42"
     assert [e.text for e in redacted.entries] == ["[EMAIL]"]
+    transcript.session.room = "_+14155550123_AbCdEf"
+    assert redact_transcript(transcript).session.room == "_[PHONE]_AbCdEf"
+    assert transcript.session.room == "_+14155550123_AbCdEf"  # the original is not modified
+
+
+@pytest.mark.parametrize(
+    ("room", "masked"),
+    [
+        ("_+14155550123_AbCdEf", "_[PHONE]_AbCdEf"),  # LiveKit SIP: prefix_caller_random
+        ("call-_+14155550123_x9", "call-_[PHONE]_x9"),
+        ("support_4155550123_q", "support_[PHONE]_q"),
+        ("jane.doe@example.com", "[EMAIL]"),
+        ("support | room-42", "support | room-42"),
+        ("room_42_2026-11-24", "room_42_2026-11-24"),
+    ],
+)
+def test_room_names_are_masked(room, masked):
+    assert redact_room(room) == masked
 
 
 PII_TURN = "Sure, it's jane.doe@example.com, +1 415 555 0123 and card 4111 1111 1111 1111."

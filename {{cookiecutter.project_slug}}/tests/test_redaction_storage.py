@@ -1,8 +1,9 @@
 """PII redaction end to end: nothing unmasked is written to disk or storage, ever.
 
-A scripted caller says an email address and a card number; the live journal (mid-call),
-the final transcript while it waits in the spool (storage is down), and the object
-``flush`` uploads later hold only the masked forms.
+A scripted caller, in a SIP room named after their phone number, says an email address
+and a card number; the object keys, the live journal (mid-call), the final transcript
+while it waits in the spool (storage is down), and the object ``flush`` uploads later
+hold only the masked forms.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ AGENT_REPLIES = [
     f"Thanks, I have {EMAIL} and the card ending 1111",
     "Your booking is confirmed",
 ]
-RAW = [EMAIL, CARD, CARD.replace(" ", ""), "jane.doe"]
+# A SIP call's room: LiveKit's dispatch rules join the caller's number with "_".
+SIP_ROOM = "call-_+14155550123_AbCdEf"
+RAW = [EMAIL, CARD, CARD.replace(" ", ""), "jane.doe", "4155550123"]
 
 
 def files_under(root: Path) -> dict[Path, str]:
@@ -45,6 +48,7 @@ async def test_no_unmasked_pii_reaches_the_spool_or_storage(
     storage_service.stop()  # the final transcript must wait in the spool
     try:
         with fake_job_context(job_id="AJ_pii") as ctx:
+            ctx.job.room.name = SIP_ROOM
             archive = await scripted.start_session(ctx, session, settings)
             await conversation.run()
             # mid-call: the live journal on disk
@@ -70,6 +74,9 @@ async def test_no_unmasked_pii_reaches_the_spool_or_storage(
     assert Spool(spool_dir).pending() == []
 
     assert archive.transcript_key in {r.key for r in results}
+    keys = [archive.transcript_key, *(str(path) for path in spooled)]
+    assert [key for key in keys if "4155550123" in key] == [], "the room's number is in a key"
+    assert archive.info.room == "call-_[PHONE]_AbCdEf"
     assert len(spooled) == 1, "only the final transcript (the journal is gone)"
     for where, text in [("journal", journal), ("stored transcript", stored)] + [
         (str(path), text) for path, text in spooled.items()

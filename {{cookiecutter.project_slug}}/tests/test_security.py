@@ -50,9 +50,10 @@ import twirp_server
 from {{ cookiecutter.package_name }}.archive import SessionArchive
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import open_store
-from {{ cookiecutter.package_name }}.storage.layout import safe_prefix
+from {{ cookiecutter.package_name }}.storage.layout import safe_prefix, safe_segment
 from {{ cookiecutter.package_name }}.storage.spool import Spool
 from {{ cookiecutter.package_name }}.transcript.model import SessionInfo
+from {{ cookiecutter.package_name }}.transcript.sanitize import clean_text
 
 USER_TURNS = ["Can you read my account details back"]
 AGENT_REPLIES = ["Hello", "Sorry, I never read secrets aloud"]
@@ -310,6 +311,22 @@ def test_session_files_stay_inside_the_prefix_and_the_spool(settings, room, job_
         assert Spool(settings.spool_dir).path(key).is_relative_to(settings.spool_dir)
 
 
+def test_a_room_name_that_looks_hashed_gets_a_folder_of_its_own():
+    """A changed name gets a hash; a name that looks like one is hashed too (issue 15)."""
+    assert safe_segment("a b") == "a_b-c8687a08"
+    assert safe_segment("a_b-c8687a08") not in ("a_b-c8687a08", safe_segment("a b"))
+    hashed = safe_segment("日本")  # no safe character: the hash alone
+    assert hashed != "日本" and safe_segment(hashed) != hashed
+    assert safe_segment("lobby-2026") == "lobby-2026"  # a name that needs nothing keeps it
+
+
+@given(room=hostile_text)
+def test_no_room_name_can_take_another_rooms_folder(room):
+    segment = safe_segment(room)
+    if segment != room:  # the segment of a changed name: that name, as a room, goes elsewhere
+        assert safe_segment(segment) != segment
+
+
 async def test_a_hostile_room_name_cannot_forge_log_lines(settings, caplog):
     caplog.set_level(logging.DEBUG, logger="{{ cookiecutter.package_name }}")
     conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
@@ -323,7 +340,9 @@ async def test_a_hostile_room_name_cannot_forge_log_lines(settings, caplog):
             await session.aclose()
             results = await archive.close()
 
-    assert archive.info.room == HOSTILE_ROOM, "the transcript keeps the real name"
+    # the transcript keeps the name, with what a terminal would act on made harmless
+    assert archive.info.room == clean_text(HOSTILE_ROOM)
+    assert "\x1b" not in archive.info.room and "\x00" not in archive.info.room
     assert all(r.ok for r in results)
     ours = [r for r in caplog.records if r.name.startswith("{{ cookiecutter.package_name }}")]
     assert ours, "the save is logged"

@@ -159,7 +159,7 @@ def test_unknown_format_is_a_one_line_error(raw_history, tmp_path):
         "not json at all\n",
         '["a list", "of strings"]',
         '{"neither": "items nor session"}',
-        '{"type": "session_start", "session": {}}\n{broken\n',
+        '{"type": "session_start", "session": {}}\n{broken\n{"type": "session_end"}\n',
     ],
 )
 def test_unreadable_input_is_a_one_line_error(tmp_path, content):

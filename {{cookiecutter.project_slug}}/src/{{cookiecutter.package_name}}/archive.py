@@ -39,7 +39,7 @@ from .transcript.capture import TranscriptCapture
 from .transcript.formats import FORMATS
 from .transcript.model import Entry, SessionInfo, Transcript
 {%- if cookiecutter.transcript_redaction == "pii" %}
-from .transcript.redaction import redact_entry
+from .transcript.redaction import redact_entry, redact_room
 {%- endif %}
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.archive")
@@ -137,8 +137,13 @@ class SessionArchive:
     @classmethod
     def for_job(cls, ctx: JobContext, session: AgentSession, settings: Settings) -> SessionArchive:
         """Archive ``session`` from now on: call before ``session.start()``."""
+        room = ctx.room.name or ctx.job.room.name
         info = SessionInfo(
-            room=ctx.room.name or ctx.job.room.name,
+{%- if cookiecutter.transcript_redaction == "pii" %}
+            room=redact_room(room),  # in the header and in every object key
+{%- else %}
+            room=room,
+{%- endif %}
             room_id=ctx.job.room.sid,
             job_id=ctx.job.id,
             agent_name=ctx.job.agent_name,

@@ -71,7 +71,8 @@ def transcript(path: str, format_name: str | None, output: str | None) -> int:
     if format_name not in FORMATS:
         return fail(f"unknown format {format_name!r}; use one of: {', '.join(FORMATS)}", 2)
     try:
-        source = Transcript.from_text(Path(path).read_text(encoding="utf-8"))
+        # errors="replace": a journal's torn last line can end in the middle of a character
+        source = Transcript.from_text(Path(path).read_bytes().decode("utf-8", "replace"))
     except (OSError, ValueError) as error:
         return fail(f"cannot read {path}: {one_line(error)}", 2)
     if any(not entry.created_at for entry in source.entries):

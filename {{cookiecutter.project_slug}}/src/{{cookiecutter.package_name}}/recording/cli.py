@@ -27,7 +27,9 @@ from ..storage.base import one_line
 from . import egress_output
 from .egress import ns_to_iso, status_name
 
-SECRET_FIELDS = frozenset({"secret", "session_token", "account_key", "credentials", "password"})
+SECRET_FIELDS = frozenset(
+    {"access_key", "secret", "session_token", "account_key", "credentials", "password"}
+)
 MASK = "***"
 PROG = "python -m {{ cookiecutter.package_name }}"
 

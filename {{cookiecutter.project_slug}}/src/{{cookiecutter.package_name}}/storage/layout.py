@@ -4,7 +4,9 @@
 
 ``kind`` is ``transcripts`` or ``recordings``. Room names and job ids come from
 outside, so every segment is reduced to a safe ASCII name that cannot climb out of
-the prefix; a changed or shortened name gets a short hash so distinct names stay distinct.
+the prefix; a changed or shortened name gets a short hash so distinct names stay distinct,
+and so does a name that already looks hashed (``a_b-c8687a08``), so no name can take
+another's segment.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from datetime import datetime, timezone
 
 MAX_SEGMENT = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_HASHED = re.compile(r"(?:.*-)?[0-9a-f]{8}")  # what safe_segment makes of a changed name
 
 
 def safe_segment(value: str) -> str:
     """One path segment made of ``[A-Za-z0-9._-]``, never ``.``/``..``, never empty."""
     ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     cleaned = _UNSAFE.sub("_", ascii_value).strip("._-")[:MAX_SEGMENT]
-    if cleaned and cleaned == value:
+    if cleaned and cleaned == value and not _HASHED.fullmatch(cleaned):
         return cleaned
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned[: MAX_SEGMENT - 9]}-{digest}" if cleaned else digest

@@ -2,16 +2,23 @@
 
 A transcript is a session header plus ordered entries. Entries are built from
 livekit chat items, either live objects or their ``to_dict()`` form, so a saved
-history can be re-rendered later.
+history can be re-rendered later. Every string assigned to a field is cleaned on the way
+in (``sanitize.clean``), so nothing a format writes can hold control characters, bidi
+overrides or unencodable surrogates.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from .sanitize import clean
+
+logger = logging.getLogger("{{ cookiecutter.package_name }}.transcript")
 
 SPEAKERS = {"user": "User", "assistant": "Agent"}
 
@@ -67,8 +74,15 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+class _Clean:
+    """Cleans every value assigned to a field: at construction and on any later change."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, clean(value))
+
+
 @dataclass
-class Entry:
+class Entry(_Clean):
     """One conversation item: a message, a tool call, a tool output or a handoff."""
 
     kind: str
@@ -146,7 +160,7 @@ class Entry:
         kind = data.get("type", "message")
         if kind not in KINDS:
             return None
-        role = data.get("role", "")
+        role = _as_text(data.get("role"))
         if kind == "message" and role not in SPEAKERS:
             return None
         text = data.get("text", data.get("content"))
@@ -166,7 +180,7 @@ class Entry:
             arguments=_as_text(data.get("arguments")),
             output=_as_text(data.get("output")),
             is_error=bool(data.get("is_error", False)),
-            old_agent=data.get("old_agent", data.get("old_agent_id")),
+            old_agent=_as_text(data.get("old_agent", data.get("old_agent_id"))) or None,
             new_agent=_as_text(data.get("new_agent", data.get("new_agent_id"))),
         )
 
@@ -180,7 +194,7 @@ class Entry:
 
 
 @dataclass
-class SessionInfo:
+class SessionInfo(_Clean):
     """The transcript header: who, when, with which models, and the recording."""
 
     room: str = ""
@@ -204,6 +218,8 @@ class SessionInfo:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionInfo:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in ("room", "room_id", "job_id", "agent_name"):
+            known[name] = _as_text(data.get(name))
         known["started_at"] = parse_time(data.get("started_at"))
         known["ended_at"] = parse_time(data.get("ended_at"))
         if not isinstance(known.get("models"), dict):
@@ -291,15 +307,19 @@ class Transcript:
 
     @classmethod
     def from_jsonl(cls, lines: list[str]) -> Transcript:
-        """Read our ``jsonl`` journal; a missing footer (a killed process) is fine."""
+        """Read our ``jsonl`` journal. A missing footer is fine, and so is a torn last
+        line (a process killed mid-append, a full disk): it is skipped with a warning."""
         session: dict[str, Any] = {}
         items: list[dict[str, Any]] = []
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+        for number, line in numbered:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
+                # torn if it is the last line, and not the only one (then it is no journal)
+                if number == numbered[-1][0] and len(numbered) > 1:
+                    logger.warning("line %d, the last, is torn (%s): skipped", number, error.msg)
+                    break
                 raise ValueError(f"line {number} is not JSON: {error.msg}") from None
             if not isinstance(record, dict):
                 raise ValueError(f"line {number} is not a JSON object")
@@ -314,14 +334,17 @@ class Transcript:
 
     @classmethod
     def from_text(cls, text: str) -> Transcript:
-        """Read any saved transcript we can parse: json document, raw history or jsonl."""
+        """Read any saved transcript we can parse: json document, raw history or jsonl.
+
+        jsonl is split at newlines only: str.splitlines would also cut at U+2028 and
+        others, which JSON strings hold unescaped."""
         stripped = text.strip()
         if not stripped:
             raise ValueError("empty file")
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError:
-            return cls.from_jsonl(stripped.splitlines())
+            return cls.from_jsonl(stripped.split("\n"))
         if isinstance(data, dict) and data.get("type") == "session_start":
-            return cls.from_jsonl(stripped.splitlines())
+            return cls.from_jsonl(stripped.split("\n"))
         return cls.from_document(data)

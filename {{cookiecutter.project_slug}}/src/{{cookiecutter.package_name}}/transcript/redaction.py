@@ -26,6 +26,7 @@ numbers without a checksum, card numbers that fail the Luhn check, US SSNs writt
 nine bare digits, and anything spoken out in words ("four one five, five five five...",
 "john at example dot com"). Speech-to-text output often spells numbers out, so this is
 a safety net, not a guarantee: review it against your own data before relying on it.
+Room names are masked too (``redact_room``): in the transcript header and in object keys.
 Audio recordings are not redacted (this option is only offered without recording).
 """
 
@@ -36,7 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .model import Entry, Transcript
+from .model import Entry, SessionInfo, Transcript
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 _IBAN = re.compile(r"(?<!\w)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?!\w)", re.I | re.A)
@@ -185,5 +186,17 @@ def redact_entry(entry: Entry) -> Entry:
     )
 
 
+def redact_room(room: str) -> str:
+    """A room name with PII masked. SIP rooms join the caller's number with ``_``
+    (``_+14155550123_AbCdEf``), which hides it from the patterns: each part is masked."""
+    return "_".join(redact_text(part) for part in room.split("_"))
+
+
+def redact_session(info: SessionInfo) -> SessionInfo:
+    """A copy of the header with PII masked in the room name."""
+    return replace(info, room=redact_room(info.room))
+
+
 def redact_transcript(transcript: Transcript) -> Transcript:
-    return Transcript(transcript.session, [redact_entry(e) for e in transcript.entries])
+    entries = [redact_entry(e) for e in transcript.entries]
+    return Transcript(redact_session(transcript.session), entries)

@@ -3,15 +3,21 @@
 Cue times are offsets from ``Transcript.origin`` (the recording start, else the session
 start). A turn's cue spans livekit's ``started_speaking_at``..``stopped_speaking_at``
 metrics when present; otherwise it starts at ``created_at`` and its end is estimated
-from the text length, cut short so it does not run into the next turn. Long turns are
-split into cues of at most two lines of ~42 characters (wide CJK characters count
-double), their time shared in proportion to their length. Tool calls and handoffs are
-not spoken, so they get no cue.
+from the text length. Cues never overlap: a turn ends where the next one starts, and is
+shown for at least ``MIN_CUE`` ms (the next turn waits for it if it must).
+
+Long turns are split into cues of at most two lines of at most 42 columns, the speaker
+label that SRT puts before a cue's first line included (wide CJK characters count
+double), their time shared in proportion to their length. Both formats get the same
+cues. Tool calls and handoffs are not spoken, so they get no cue.
+
+Written by hand, not with the ``srt`` or ``webvtt-py`` libraries: a cue is three
+streamed lines, and neither library escapes cue text; the tests parse with both.
 """
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -23,13 +29,19 @@ from .common import INTERRUPTED
 LINE_WIDTH = 42
 LINES_PER_CUE = 2
 CHARS_PER_SECOND = 15.0
-MIN_ESTIMATED = 1.0  # shortest estimated cue
-MIN_CUE = 0.5  # shortest cue when the next turn starts sooner
+MIN_ESTIMATED = 1000  # ms: shortest estimated cue
+MIN_CUE = 500  # ms: shortest a turn is shown when the next one starts sooner
 
 _ARROW = re.compile(r"-{2,}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…。\uff01\uff1f])\s+")
 # No character below U+1100 is wide: Latin, Greek, Cyrillic... skip the Unicode lookup.
 _MAYBE_WIDE = re.compile(r"[^\u0000-\u10ff]")
+# SRT has no escapes: what players read as markup (HTML-like tags, ASS override blocks
+# and \N-style escapes) becomes a look-alike (single angle quotation marks, curly bracket
+# ornaments, reverse solidus operator). It also defuses "-->".
+_SRT_LOOK_ALIKES = str.maketrans(
+    {"<": "\u2039", ">": "\u203a", "{": "\u2774", "}": "\u2775", "\\": "\u29f5"}
+)
 
 
 @dataclass(frozen=True)
@@ -65,13 +77,15 @@ def _pieces(word: str, width: int) -> list[tuple[str, int]]:
     return [*pieces, (piece, piece_width)] if piece else pieces
 
 
-def wrap(text: str, width: int = LINE_WIDTH) -> list[str]:
-    """Words on lines no wider than ``width``; all whitespace (blank lines too) collapses."""
+def wrap(text: str, width: int = LINE_WIDTH, label: int = 0) -> list[str]:
+    """Words on lines no wider than ``width``, the first line of each cue (every
+    ``LINES_PER_CUE`` lines) ``label`` columns narrower; all whitespace collapses."""
     lines: list[str] = []
     line, line_width = "", 0
     for word in text.split():
-        for piece, piece_width in _pieces(word, width):
-            if line and line_width + 1 + piece_width <= width:
+        for piece, piece_width in _pieces(word, width - label):
+            room = width - label if len(lines) % LINES_PER_CUE == 0 else width
+            if line and line_width + 1 + piece_width <= room:
                 line, line_width = f"{line} {piece}", line_width + 1 + piece_width
             else:
                 if line:
@@ -80,59 +94,71 @@ def wrap(text: str, width: int = LINE_WIDTH) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def cue_lines(text: str) -> list[list[str]]:
-    """``text`` as cues of up to ``LINES_PER_CUE`` lines, ending cues at sentence ends
-    where a sentence fits."""
+def cue_lines(text: str, label: int = 0) -> list[list[str]]:
+    """``text`` as cues of up to ``LINES_PER_CUE`` lines whose first line leaves ``label``
+    columns for the speaker, ending cues at sentence ends where a sentence fits."""
     groups: list[list[str]] = []
     pending = ""
     for sentence in _SENTENCE_END.split(text.strip()):
         joined = f"{pending} {sentence}".strip()
-        if len(wrap(joined)) <= LINES_PER_CUE:
+        if len(wrap(joined, label=label)) <= LINES_PER_CUE:
             pending = joined
             continue
-        lines = wrap(sentence)
+        lines = wrap(sentence, label=label)
         if pending and len(lines) <= LINES_PER_CUE:
-            groups.append(wrap(pending))  # the sentence fits a cue of its own
+            groups.append(wrap(pending, label=label))  # the sentence fits a cue of its own
         else:
-            lines = wrap(joined)  # too long for one cue anyway: carry on from ``pending``
+            lines = wrap(joined, label=label)  # too long for one cue: carry on from ``pending``
         cut = (len(lines) - 1) // LINES_PER_CUE * LINES_PER_CUE
         groups += [lines[i : i + LINES_PER_CUE] for i in range(0, cut, LINES_PER_CUE)]
         pending = " ".join(lines[cut:])
     if pending:
-        groups.append(wrap(pending))
+        groups.append(wrap(pending, label=label))
     return groups
 
 
-def _span(entry: Entry, origin: float, next_start: float | None, width: int) -> tuple[float, float]:
-    """(start, end) in seconds from ``origin`` for one turn."""
-    start = max(0.0, entry.started_at - origin)
-    if entry.ended_at is not None and entry.ended_at - origin > start:
-        return start, entry.ended_at - origin
-    end = start + max(MIN_ESTIMATED, width / CHARS_PER_SECOND)
-    if next_start is not None and next_start > start:
-        end = min(end, max(next_start, start + MIN_CUE))
-    return start, end
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _end(entry: Entry, origin: float, start: int, width: int) -> int:
+    """When a turn starting at ``start`` ms ends: its speaking time, else an estimate."""
+    if entry.ended_at is not None and _ms(entry.ended_at - origin) > start:
+        return _ms(entry.ended_at - origin)
+    return start + max(MIN_ESTIMATED, round(width / CHARS_PER_SECOND * 1000))
+
+
+def _shares(start: int, end: int, weights: list[int]) -> list[int]:
+    """``start``, ``end`` and the times between that split the span in proportion to
+    ``weights``; every part at least 1 ms (``end - start >= len(weights)``)."""
+    total, done, bounds = sum(weights), 0, [start]
+    for left, weight in enumerate(weights[:-1], 1):
+        done += weight
+        bound = start + round((end - start) * done / total)
+        bounds.append(min(max(bound, bounds[-1] + 1), end - (len(weights) - left)))
+    return [*bounds, end]
 
 
 def cues(transcript: Transcript, clean: Callable[[str], str] = str) -> Iterator[Cue]:
-    """The transcript's turns as timed cues, in start order; ``clean`` is applied to each
-    turn's text before it is wrapped."""
+    """The transcript's turns as timed cues, in order, none overlapping the next;
+    ``clean`` is applied to each turn's text before it is wrapped."""
     origin = transcript.origin
     turns = sorted(transcript.turns(), key=lambda e: e.started_at)
-    starts = [max(0.0, e.started_at - origin) for e in turns]
+    starts = [_ms(e.started_at - origin) for e in turns]
+    free_from = 0  # when the previous turn's last cue ends
     for index, entry in enumerate(turns):
         text = clean(f"{entry.text} [{INTERRUPTED}]" if entry.interrupted else entry.text)
-        following = bisect.bisect_right(starts, starts[index])
-        next_start = starts[following] if following < len(starts) else None
-        start, end = _span(entry, origin, next_start, display_width(text))
-        groups = cue_lines(text)
+        groups = cue_lines(text, label=display_width(f"{entry.speaker}: "))
+        start = max(starts[index], free_from)
+        end = _end(entry, origin, start, display_width(text))
+        if index + 1 < len(turns):
+            end = min(end, max(starts[index + 1], start + MIN_CUE))
+        end = max(end, start + len(groups))
         weights = [sum(display_width(line) for line in group) for group in groups]
-        total, done = sum(weights), 0
-        for group, weight in zip(groups, weights, strict=True):
-            cue_start = round((start + (end - start) * done / total) * 1000)
-            done += weight
-            cue_end = max(round((start + (end - start) * done / total) * 1000), cue_start + 1)
+        bounds = _shares(start, end, weights)
+        for group, (cue_start, cue_end) in zip(groups, itertools.pairwise(bounds), strict=True):
             yield Cue(cue_start, cue_end, entry.speaker, tuple(group))
+        free_from = end
 
 
 def timestamp(ms: int, separator: str) -> str:
@@ -166,8 +192,7 @@ def webvtt_chunks(transcript: Transcript) -> Iterator[str]:
 
 
 def _srt_clean(text: str) -> str:
-    """SRT has no escapes: an arrow that would read as a timing line becomes ``->``."""
-    return _ARROW.sub("->", text)
+    return text.translate(_SRT_LOOK_ALIKES)
 
 
 def srt_chunks(transcript: Transcript) -> Iterator[str]:

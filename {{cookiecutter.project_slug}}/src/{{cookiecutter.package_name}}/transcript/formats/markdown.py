@@ -1,7 +1,9 @@
 """``markdown``: a title, a metadata table and the turns; renders cleanly on GitHub.
 
 Spoken text is escaped so nothing in it becomes markup (headings, lists, links, HTML,
-tables, math); tool arguments and outputs go in fenced code blocks, shown verbatim.
+tables, math), and only where CommonMark or GFM would read markup, so the raw file stays
+readable (``Thanks, bye!``, ``R&D``, ``snake_case``). Tool arguments and outputs go in
+fenced code blocks, shown verbatim.
 """
 
 from __future__ import annotations
@@ -13,22 +15,42 @@ from collections.abc import Iterator
 from ..model import Entry, Transcript
 from .common import INTERRUPTED, entry_clock, session_facts
 
-# CommonMark lets a backslash escape any ASCII punctuation; these can start markup anywhere.
-_INLINE = re.compile(r"([\\`*_\[\]<>|~#&$!])")
-# These only matter at the start of a line: list items, setext underlines, numbered lists.
-_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
+# Inline markup: code, emphasis, strikethrough, links, autolinks and HTML; a backslash
+# before punctuation or at the end (a hard break); an entity; "_" but inside a word.
+_INLINE = re.compile(r"[`*~\[<]|\\(?=[!-/:-@\[-`{-~]|$)|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+# What starts a block at the start of a line (a paragraph's next line included): an ATX
+# heading, a block quote, a list item, a thematic break or a setext underline.
+_LINE_START = re.compile(r"^(?:#{1,6}(?=[ \t]|$)|>|[-+](?=[ \t]|$)|-+[ \t]*$|=+[ \t]*$)")
+_ORDERED = re.compile(r"^(\d{1,9})(?=[.)](?:[ \t]|$))")
+# A heading's closing run of "#".
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])#+$")
 
 
-def escape(text: str) -> str:
-    """One line of plain text, safe as markdown inline content."""
-    escaped = _INLINE.sub(r"\\\1", text.strip())
-    return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
+def escape(text: str, *, pipes: bool = True) -> str:
+    """One line of plain text, safe as inline content (not at a line start); ``|`` is
+    escaped unless ``pipes`` is off (where no table can start: a heading)."""
+    text = _INLINE.sub(r"\\\g<0>", text.strip())
+    if pipes:
+        text = text.replace("|", "\\|")
+    if text.count("$") > 1:  # GitHub reads $...$ as math
+        text = text.replace("$", "\\$")
+    return text
+
+
+def _escape_line(text: str) -> str:
+    text = _LINE_START.sub(r"\\\g<0>", escape(text))
+    return _ORDERED.sub(r"\g<1>\\", text)
 
 
 def escape_block(text: str) -> str:
     """Several lines of plain text as one paragraph, keeping the line breaks."""
-    lines = [escape(line) for line in text.splitlines() if line.strip()]
+    lines = [_escape_line(line) for line in text.splitlines() if line.strip()]
     return "\\\n".join(lines)
+
+
+def heading(text: str) -> str:
+    """``text`` on one line, as the content of an ATX heading."""
+    return _CLOSING_HASHES.sub(r"\\\g<0>", escape(" ".join(text.split()), pipes=False))
 
 
 def code_span(text: str) -> str:
@@ -68,7 +90,7 @@ def turn(transcript: Transcript, entry: Entry) -> str:
 
 def chunks(transcript: Transcript) -> Iterator[str]:
     room = transcript.session.room
-    yield f"# Transcript: {escape(room)}\n\n" if room.strip() else "# Transcript\n\n"
+    yield f"# Transcript: {heading(room)}\n\n" if room.strip() else "# Transcript\n\n"
     yield "| Field | Value |\n| --- | --- |\n"
     for label, value in session_facts(transcript):
         yield f"| {escape(label)} | {escape(value)} |\n"
