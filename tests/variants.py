@@ -26,6 +26,7 @@ from types import ModuleType
 
 import jinja2
 from allpairspy import AllPairs
+from cookiecutter.environment import StrictEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict = json.loads((ROOT / "cookiecutter.json").read_text("utf-8"))
@@ -66,7 +67,8 @@ def choices(option: str) -> list[str]:
 
 @functools.cache
 def _default_template(raw: str) -> jinja2.Template:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(raw)
+    # cookiecutter's own environment: its default extensions give the `slugify` filter.
+    return StrictEnvironment().from_string(raw)
 
 
 def resolve_answers(overrides: Mapping[str, str]) -> dict[str, str]:
