@@ -133,4 +133,5 @@ class AnswerCheck(Extension):
         environment.filters["check_answers"] = check_answers
         environment.filters["py_string"] = py_string
         environment.filters["answers_file"] = answers_file
+        environment.globals["template_source"] = _shared.TEMPLATE_SOURCE
         prompt.render_variable = _render_own_templates_only

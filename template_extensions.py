@@ -16,6 +16,8 @@ from jinja2 import pass_context
 from jinja2.ext import Extension
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
+# Where users get the template; the generated README's update commands name it.
+TEMPLATE_SOURCE = "gh:org/lk-recording-agent"
 QUESTIONS = (
     "project_name",
     "project_slug",
@@ -81,6 +83,7 @@ class CopierAnswers(Extension):
         environment.filters["py_string"] = py_string
         environment.filters.setdefault("slugify", ascii_slug)
         environment.globals["answer_problem"] = answer_problem
+        environment.globals["template_source"] = TEMPLATE_SOURCE
         base = environment.context_class
 
         class Context(base):

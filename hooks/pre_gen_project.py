@@ -119,9 +119,23 @@ def notes(answers: dict) -> list[str]:
     return out
 
 
+def unknown_keys(given: dict, answers: dict) -> list[str]:
+    """Lines for answers given on the command line that are not questions (copier --data)."""
+    return [
+        f"error: {key!r} is not a question of this template; questions: {', '.join(answers)}"
+        for key in given
+        if key not in answers and not key.startswith("_")  # copier's own (_commit, ...)
+    ]
+
+
 if __name__ == "__main__":
-    ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    lines = problem_lines(ANSWERS)
+    if len(sys.argv) > 1:  # copier's first task: the answers, then what --data gave
+        ANSWERS = json.loads(sys.argv[1])
+        GIVEN = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    else:
+        ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+        GIVEN = {}
+    lines = unknown_keys(GIVEN, ANSWERS) + problem_lines(ANSWERS)
     if lines:
         print("\n".join(lines), file=sys.stderr)
         sys.exit(1)
