@@ -8,6 +8,7 @@ cookiecutter, and cookiecutter (``local_extensions.py``) needs no copier.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -18,19 +19,12 @@ from jinja2.ext import Extension
 TEMPLATE_DIR = Path(__file__).resolve().parent
 # Where users get the template; the generated README's update commands name it.
 TEMPLATE_SOURCE = "gh:org/lk-recording-agent"
-QUESTIONS = (
-    "project_name",
-    "project_slug",
-    "package_name",
-    "agent_name",
-    "description",
-    "author_name",
-    "python_version",
-    "storage_backend",
-    "transcript_format",
-    "recording",
-    "recording_notice",
-    "transcript_redaction",
+# The questions, in the order asked: cookiecutter.json is the one list (copier.yml is
+# written from it).
+QUESTIONS = tuple(
+    key
+    for key in json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text("utf-8"))
+    if not key.startswith("_")
 )
 
 

@@ -30,6 +30,7 @@ from cookiecutter.environment import StrictEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict = json.loads((ROOT / "cookiecutter.json").read_text("utf-8"))
+QUESTIONS = tuple(key for key in COOKIECUTTER_JSON if not key.startswith("_"))
 
 # Options whose value changes the generated code, in an order where each option
 # that a constraint depends on comes before the options it constrains.
@@ -101,6 +102,11 @@ class Variant:
     answers: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # cookiecutter drops an unknown key without a word: the variant would test the
+        # defaults. Refusing it here stops the manifest, so every tier and the CI matrix.
+        unknown = sorted(set(self.overrides) - set(QUESTIONS))
+        if unknown:
+            raise KeyError(f"variant {self.id!r}: not in cookiecutter.json: {unknown}")
         object.__setattr__(self, "answers", resolve_answers(self.overrides))
 
     def as_json(self) -> dict:
