@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.farm import RenderFarm, shard_of
-from tests.variants import FAST, SLOW, slow_groups
+from tests.variants import FAST, SLOW, SUPPORTED_PYTHONS, slow_groups
 
 _SLOW_GROUP = {v.id: v.group for v in SLOW}
 
@@ -52,8 +52,13 @@ def work_units() -> dict[str, str]:
         for test in ("test_variant_renders_clean", "test_no_rendered_file_holds_a_secret")
         for v in FAST
     }
-    # the slow tier is one unit: its worker keeps SUITES_AT_ONCE suites running (test_projects)
+    # the slow tier is one unit: its worker keeps several suites running (tests/suites.py)
     units |= {f"test_generated_suite_passes[{v.id}]": "slow-tier" for v in SLOW}
+    # the same worker runs the default suite on each Python, through the same load pacer
+    units |= {
+        f"test_default_suite_passes_on_each_supported_python[{v}-{SLOW[0].id}]": "slow-tier"
+        for v in SUPPORTED_PYTHONS
+    }
     return units
 
 
