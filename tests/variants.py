@@ -16,7 +16,6 @@ import functools
 import importlib.util
 import itertools
 import json
-import os
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -46,8 +45,9 @@ METADATA_VALUES: dict[str, dict[str, str]] = {
     "agent_name": {"odd": "Support.Bot_v2-EU.1"},
 }
 SLOW_GROUP_COUNT = 3
-# Slow-tier suites mostly wait (servers, subprocesses, timeouts): this many run at once.
-SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "6"))
+# Every Python the generated projects support: the generated README's range and the start
+# of requires-python. The slow tier runs the default variant's suite on each one.
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 
 
 def load_hook(name: str) -> ModuleType:
