@@ -284,3 +284,67 @@ def test_cruft_create_then_update_keeps_local_edits(template, tmp_path) -> None:
     assert json.loads((project / ".cruft.json").read_text("utf-8"))["commit"] == git(
         template, "rev-parse", "HEAD"
     )
+
+
+# ---- interactive -------------------------------------------------------------------------
+
+
+class Terminal:
+    """A program on a pseudo-terminal, as a user at a prompt sees it (POSIX only)."""
+
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        import pty
+
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the program
+            os.chdir(cwd)
+            os.execve(argv[0], argv, {**clean_env(**GIT_ENV), "TERM": "xterm"})
+        self.screen = ""
+
+    def expect(self, text: str, timeout: float = 60) -> None:
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never shown; screen ends:\n{self.screen[-800:]}")
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                data = os.read(self.fd, 65536)
+                if b"\x1b[6n" in data:  # prompt_toolkit asks where the cursor is
+                    os.write(self.fd, b"\x1b[1;1R")
+                plain = re.sub(
+                    r"\x1b\[[0-9;?]*[A-Za-z]|[\r\x08]", "", data.decode(errors="replace")
+                )
+                self.screen += plain
+
+    def answer(self, text: str) -> None:
+        os.write(self.fd, b"\x15" + text.encode() + b"\r")  # Ctrl-U clears the default first
+
+    def close(self) -> None:
+        import signal
+
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_copier_asks_again_after_a_refused_answer(template_repo, tmp_path) -> None:
+    terminal = Terminal(
+        [*tool("copier"), "copy", "--trust", str(template_repo), str(tmp_path / "out")], tmp_path
+    )
+    try:
+        terminal.expect("Project name")
+        terminal.answer("Bot")
+        terminal.expect("Project folder and distribution name")
+        terminal.answer("my_bot")
+        terminal.expect("project_slug 'my_bot' is not vali")
+        terminal.answer("my-bot")
+        terminal.expect("Python package name")
+        between = terminal.screen.split("is not vali", 1)[1].split("Python package name")[0]
+        assert "Project folder and distribution name" in between  # asked again, not skipped
+        assert "my_bot" in terminal.screen.rsplit("Python package name", 1)[1]  # derived again
+    finally:
+        terminal.close()
