@@ -62,7 +62,10 @@ _render_own_templates_only.__wrapped__ = _render_variable
 def _rerun_hint(answers: dict) -> list[str]:
     """For an interactive ``cookiecutter`` run: the command that asks again, answers kept."""
     argv = sys.argv
-    if not argv or Path(argv[0]).name != "cookiecutter" or "--no-input" in argv[1:]:
+    program = Path(argv[0]) if argv else Path()
+    by_command = program.stem == "cookiecutter"  # the script (cookiecutter.exe on Windows)
+    by_module = program.name == "__main__.py" and program.parent.name == "cookiecutter"
+    if not (by_command or by_module) or "--no-input" in argv[1:]:
         return []
     options = [a for a in argv[1:] if "=" not in a or a.startswith("-")]
     # Answers equal to their default are left out, so that a name derived from a fixed

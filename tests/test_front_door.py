@@ -81,9 +81,15 @@ def test_successful_render_prints_the_next_two_commands(tmp_path) -> None:
 @pytest.mark.parametrize("notice", ["", " ", "  \t "])
 def test_a_blank_notice_disables_it(notice, tmp_path) -> None:
     project = render({"recording_notice": notice}, tmp_path / "out")
-    agent = (project / "src" / "livekit_recording_agent" / "agent.py").read_text("utf-8")
-    assert "RECORDING_NOTICE" not in agent and "session.say(" not in agent
+    module = project / "src" / "livekit_recording_agent" / "recording" / "notice.py"
+    assert "RECORDING_NOTICE = None" in module.read_text("utf-8")
     assert "without a recording notice" in (project / "README.md").read_text("utf-8")
+
+
+def test_a_notice_is_said_without_its_surrounding_blanks(tmp_path) -> None:
+    project = render({"recording_notice": "  This call is recorded. "}, tmp_path / "out")
+    module = project / "src" / "livekit_recording_agent" / "recording" / "notice.py"
+    assert 'RECORDING_NOTICE = "This call is recorded."' in module.read_text("utf-8")
 
 
 def test_answers_file_holds_no_machine_paths_and_the_commit(tmp_path) -> None:
