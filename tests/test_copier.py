@@ -21,7 +21,7 @@ import yaml
 
 from tests import copier_config
 from tests.rendering import clean_env, render, tool
-from tests.variants import PRE_GEN, ROOT, resolve_answers
+from tests.variants import HOSTILE_VALID, PRE_GEN, ROOT, resolve_answers
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "harness",
@@ -47,6 +47,8 @@ SAME_TREE = {
         "recording_notice": " ",
         "project_name": "Über Agent",
     },
+    # answers with quotes, backslashes, Jinja-like text, a newline: taken literally by both
+    "hostile-text": HOSTILE_VALID["hostile-text"],
     "azure-py3.13": {
         "storage_backend": "azure",
         "python_version": "3.13",

@@ -39,7 +39,13 @@ AZURITE_BIN = os.environ.get(
 def find_python(version: str) -> str | None:
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     found = sorted(glob.glob(str(pyenv_root / "versions" / f"{version}.*" / "bin" / "python")))
-    return found[-1] if found else shutil.which(f"python{version}")
+    if found:
+        return found[-1]
+    if shutil.which(f"python{version}"):
+        return shutil.which(f"python{version}")
+    # one that .ci/setup installed with `uv python install`
+    done = _run([*tool("uv"), "python", "find", version], Path.cwd())
+    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def _run(args: list[str], cwd: Path, env: dict | None = None, timeout: float = 600):
