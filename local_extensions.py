@@ -111,7 +111,9 @@ def _template_commit() -> str | None:
 
 
 def _is_remote(template: str) -> bool:
-    return template.startswith(("gh:", "gl:", "bb:", "git+", "https://", "http://", "git@", "ssh:"))
+    """A source another machine can use too (not a path, not a file:// URL)."""
+    remote = template.startswith(("gh:", "gl:", "bb:", "git+", "https:", "http:", "git@", "ssh:"))
+    return remote and "file:" not in template
 
 
 def answers_file(answers) -> str:

@@ -164,6 +164,20 @@ def test_validators_run_the_hook_rules_for_their_own_question() -> None:
     assert "recording=none" in _validate("transcript_redaction", pii)
 
 
+def test_render_from_a_git_url_records_the_commit_and_no_local_url(template_repo, tmp_path) -> None:
+    home = tmp_path / "home"
+    run(
+        [*tool("cookiecutter"), "--no-input", "-o", str(tmp_path / "out"),
+         f"git+file://{template_repo}"],
+        tmp_path, HOME=str(home),
+    )  # fmt: skip
+    recorded = json.loads(
+        (tmp_path / "out" / "livekit-recording-agent" / ".cookiecutter.json").read_text("utf-8")
+    )
+    assert recorded["_commit"] == git(template_repo, "rev-parse", "HEAD")
+    assert "_template" not in recorded and str(tmp_path) not in json.dumps(recorded)
+
+
 # ---- the same tree ---------------------------------------------------------------------
 
 
