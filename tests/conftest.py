@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from tests.farm import RenderFarm, shard_of
+from tests.suites import SuitePool
 from tests.variants import FAST, SLOW, SUPPORTED_PYTHONS, slow_groups
 
 _SLOW_GROUP = {v.id: v.group for v in SLOW}
@@ -94,6 +96,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which must not happen: {report.longrepr}"
     return report
+
+
+@pytest.fixture(scope="session")
+def suite_pool(request, tmp_path_factory) -> Iterator[SuitePool]:
+    """Every selected slow test's suite, started at once (as the load allows) in test order.
+
+    A test module that runs suites defines ``suite_job(params, base) -> (name, job) | None``.
+    """
+    base = tmp_path_factory.mktemp("slow")
+    jobs = {}
+    for item in request.session.items:
+        make = getattr(item.module, "suite_job", None)
+        if item.get_closest_marker("slow") and make and hasattr(item, "callspec"):
+            named_job = make(item.callspec.params, base)
+            if named_job is not None:
+                jobs[named_job[0]] = named_job[1]
+    pool = SuitePool(jobs)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,13 @@ HARD_CAP_FACTOR = 3
 # servers, subprocesses and timeouts: six of them kept 2 cores at about 1.6).
 LOAD_PER_CORE = 2.5
 MAX_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "6"))
+ROOT = Path(__file__).resolve().parent.parent
+# The Azurite that .ci/setup installs, unless the caller points elsewhere.
+AZURITE_BIN = os.environ.get(
+    "AZURITE_BIN", str(ROOT / ".tools" / "node" / "node_modules" / ".bin" / "azurite-blob")
+)
+# A failed suite's project is copied here, where a rerun command can point.
+FAILED_SUITES = ROOT / "build" / "failed-suites"
 NO_TESTS_COLLECTED = 5
 
 
@@ -107,6 +115,33 @@ def shared_pacer() -> Pacer:
     if _SHARED is None:
         _SHARED = Pacer()
     return _SHARED
+
+
+class SuitePool:
+    """Runs every selected suite job (name -> callable) in threads, paced by the load.
+
+    Jobs start in the order given; each test then waits for its own job's result.
+    """
+
+    def __init__(self, jobs: dict[str, Callable[[], SuiteRun]], pacer: Pacer | None = None):
+        self._pacer = pacer or shared_pacer()
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, min(len(jobs), self._pacer.max_at_once)),
+            thread_name_prefix="suite",
+        )
+        self._jobs: dict[str, Future[SuiteRun]] = {
+            name: self._pool.submit(self._paced, job) for name, job in jobs.items()
+        }
+
+    def _paced(self, job: Callable[[], SuiteRun]) -> SuiteRun:
+        with self._pacer:
+            return job()
+
+    def result(self, name: str) -> SuiteRun:
+        return self._jobs[name].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
 
 
 def cpu_share(load: float, cpus: int) -> float:

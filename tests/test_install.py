@@ -24,16 +24,13 @@ import pytest
 import yaml
 
 from tests.rendering import clean_env, render, tool
-from tests.suites import run_suite, shared_pacer
+from tests.suites import AZURITE_BIN, FAILED_SUITES, run_suite
 from tests.variants import ROOT, SLOW, SUPPORTED_PYTHONS
 
 DEFAULT = SLOW[0]
 BACKENDS = {}
 for _variant in SLOW:
     BACKENDS.setdefault(_variant.answers["storage_backend"], _variant)
-AZURITE_BIN = os.environ.get(
-    "AZURITE_BIN", str(ROOT / ".tools" / "node" / "node_modules" / ".bin" / "azurite-blob")
-)
 
 
 def find_python(version: str) -> str | None:
@@ -85,24 +82,36 @@ def test_supported_range_is_what_the_generated_project_states(tmp_path) -> None:
     assert set(SUPPORTED_PYTHONS) <= {*listed, template_ci["env"]["PYTHON_VERSION"]}
 
 
+def suite_job(params: dict, base: Path):
+    """conftest's hook: the default suite on one Python, as a job for the shared pool."""
+    if "version" not in params:
+        return None  # the wheel tests run no suite
+    variant, version = params["variant"], params["version"]
+    name = f"{variant.id}-on-{version}"
+
+    def job():
+        python = find_python(version)
+        if python is None:
+            return None
+        workdir = base / name
+        project = render(variant.overrides, workdir / "out")
+        venv_python = _venv(python, workdir / "venv", "-e", f"{project}[dev]")
+        env = clean_env(AZURITE_BIN=AZURITE_BIN)
+        return run_suite(
+            project, workdir / "suite", str(venv_python), env, keep_failed_in=FAILED_SUITES,
+            name=name,
+        )  # fmt: skip
+
+    return name, job
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", [DEFAULT], ids=[DEFAULT.id])
 @pytest.mark.parametrize("version", SUPPORTED_PYTHONS)
-def test_default_suite_passes_on_each_supported_python(version, variant, tmp_path) -> None:
-    python = find_python(version)
-    if python is None:
-        pytest.skip(f"Python {version} is not on this machine (pyenv or python{version})")
-    project = render(variant.overrides, tmp_path / "out")
-    with shared_pacer():
-        venv_python = _venv(python, tmp_path / "venv", "-e", f"{project}[dev]")
-        result = run_suite(
-            project,
-            tmp_path / "suite",
-            str(venv_python),
-            clean_env(AZURITE_BIN=AZURITE_BIN),
-            keep_failed_in=ROOT / "build" / "failed-suites",
-            name=f"{variant.id}-on-{version}",
-        )
+def test_default_suite_passes_on_each_supported_python(version, variant, suite_pool) -> None:
+    result = suite_pool.result(f"{variant.id}-on-{version}")
+    if result is None:
+        pytest.skip(f"Python {version} is not on this machine (pyenv, python{version} or uv)")
     if result.returncode != 0:
         pytest.fail(f"Python {version}: {result.report()}", pytrace=False)
 
