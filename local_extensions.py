@@ -94,11 +94,10 @@ def check_answers(answers) -> str:
     return "ok"
 
 
-def _template_commit() -> str | None:
-    """The commit this template was rendered from, when it is a git checkout."""
+def _git(*args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(_TEMPLATE_DIR), "rev-parse", "--verify", "HEAD"],
+            ["git", "-C", str(_TEMPLATE_DIR), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -106,8 +105,15 @@ def _template_commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _template_commit() -> str | None:
+    """The commit this template was rendered from: a git checkout without local changes."""
+    commit = (_git("rev-parse", "--verify", "HEAD") or "").strip()
+    if len(commit) != 40 or _git("status", "--porcelain") != "":
+        return None  # not a git checkout, or its files are not that commit's
+    return commit
 
 
 def _is_remote(template: str) -> bool:
@@ -121,7 +127,8 @@ def answers_file(answers) -> str:
 
     ``_output_dir`` and ``_repo_dir`` are paths on the generating machine and a local
     ``_template`` is one too: they are left out. ``_commit`` is the template's git
-    commit when the template is a git checkout (cookiecutter's clone of a remote one is).
+    commit when the template is a clean git checkout (cookiecutter's clone of a remote
+    one is); a working tree with changes records none rather than a wrong one.
     """
     data = {k: v for k, v in dict(answers).items() if k not in ("_output_dir", "_repo_dir")}
     if not _is_remote(str(data.get("_template", ""))):

@@ -97,11 +97,13 @@ def test_answers_file_holds_no_machine_paths_and_the_commit(tmp_path) -> None:
     recorded = json.loads((project / ".cookiecutter.json").read_text("utf-8"))
     assert not {"_output_dir", "_repo_dir", "_template"} & set(recorded)
     assert str(tmp_path) not in json.dumps(recorded) and str(ROOT) not in json.dumps(recorded)
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    )
-    if head.returncode == 0:
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    if head.returncode == 0 and status.stdout == "":
         assert recorded["_commit"] == head.stdout.strip()
+    else:  # not a git checkout, or one with changes: no commit rather than a wrong one
+        assert "_commit" not in recorded
     assert recorded["storage_backend"] == choices("storage_backend")[0]
 
 
