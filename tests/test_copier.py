@@ -136,19 +136,19 @@ def test_copier_asks_the_same_questions_with_the_same_defaults() -> None:
     assert [k for k in asked if "choices" in config[k]] == list(PRE_GEN.CHOICES)
 
 
-def _validate(field: str, answers: dict) -> str:
-    extension = ROOT / "template_extensions.py"
-    env = jinja2.Environment(extensions=[_load_copier_extension(extension)])
-    return env.from_string("{{ answer_problem('" + field + "') }}").render(**answers)
-
-
-def _load_copier_extension(path: Path):
+def _shared_module():
+    """template_extensions.py, loaded as copier-template-extensions loads it (by path)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("_copier_ext", path)
+    spec = importlib.util.spec_from_file_location("_copier_ext", ROOT / "template_extensions.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.CopierAnswers
+    return module
+
+
+def _validate(field: str, answers: dict) -> str:
+    env = jinja2.Environment(extensions=[_shared_module().CopierAnswers])
+    return env.from_string("{{ answer_problem('" + field + "') }}").render(**answers)
 
 
 def test_validators_run_the_hook_rules_for_their_own_question() -> None:
@@ -364,3 +364,12 @@ def test_copier_asks_again_after_a_refused_answer(template_repo, tmp_path) -> No
         assert "my_bot" in terminal.screen.rsplit("Python package name", 1)[1]  # derived again
     finally:
         terminal.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["Acme's Bot", "Bot 2.0", "Über Agent", "Agent  Smith", "123 Agent", "Ça -- va_bien!"]
+)
+def test_copier_derives_the_slug_cookiecutter_derives(name) -> None:
+    from slugify import slugify  # what cookiecutter's `slugify` filter calls
+
+    assert _shared_module().ascii_slug(name.replace("'", "")) == slugify(name.replace("'", ""))
