@@ -126,11 +126,17 @@ def render_farm(tmp_path_factory: pytest.TempPathFactory) -> RenderFarm:
 _REPORTS: list[tuple[dict, pytest.TestReport]] = []
 
 
+# (test id, rerun command) of each generated suite that failed, for the closing summary.
+_RERUNS: list[tuple[str, str]] = []
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
         properties = dict(report.user_properties)
         if "tier" in properties:
             _REPORTS.append((properties, report))
+        if report.failed and properties.get("rerun"):
+            _RERUNS.append((report.nodeid, properties["rerun"]))
 
 
 def _tier_line(tier: str, unit: str) -> str | None:
@@ -160,3 +166,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     for line in lines:
         if line:
             terminalreporter.write_line(line)
+    if _RERUNS:
+        terminalreporter.section("failed generated suites: projects kept, rerun with")
+        for nodeid, rerun in _RERUNS:
+            terminalreporter.write_line(f"{nodeid}\n  {rerun}")

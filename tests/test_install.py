@@ -108,11 +108,14 @@ def suite_job(params: dict, base: Path):
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", [DEFAULT], ids=[DEFAULT.id])
 @pytest.mark.parametrize("version", SUPPORTED_PYTHONS)
-def test_default_suite_passes_on_each_supported_python(version, variant, suite_pool) -> None:
+def test_default_suite_passes_on_each_supported_python(
+    version, variant, suite_pool, record_property
+) -> None:
     result = suite_pool.result(f"{variant.id}-on-{version}")
     if result is None:
         pytest.skip(f"Python {version} is not on this machine (pyenv, python{version} or uv)")
     if result.returncode != 0:
+        record_property("rerun", result.rerun or "")
         pytest.fail(f"Python {version}: {result.report()}", pytrace=False)
 
 

@@ -56,6 +56,7 @@ def test_generated_suite_passes(variant, suite_pool: SuitePool, record_property)
     if result.returncode == NO_TESTS_COLLECTED:
         pytest.fail(f"{variant.id}: the generated project collected no tests", pytrace=False)
     if result.returncode != 0:
+        record_property("rerun", result.rerun or "")
         pytest.fail(
             f"{variant.id}: generated tests failed (exit {result.returncode})\n{result.report()}",
             pytrace=False,
