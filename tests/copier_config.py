@@ -22,7 +22,8 @@ HEADER = """\
 """
 
 SETTINGS = {
-    "_min_copier_version": "9.0",
+    # the version tested here (tests/test_copier.py); older ones may work
+    "_min_copier_version": "9.19",
     # The same tree as cookiecutter renders; every file is a template.
     "_subdirectory": "{% raw %}{{cookiecutter.project_slug}}{% endraw %}",
     "_templates_suffix": "",
