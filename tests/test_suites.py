@@ -94,3 +94,22 @@ def test_load_stretches_the_time_limit(tmp_path) -> None:
         project, tmp_path / "work", sys.executable, clean_env(), limit=3, load=lambda: busy
     )
     assert run.returncode == 0 and not run.stopped
+
+
+def test_pacer_spaces_starts_so_the_load_can_show() -> None:
+    pacer = suites.Pacer(max_at_once=3, load=lambda: 0.0, cpus=2, spacing=0.3, poll=0.01)
+    starts, lock = [], threading.Lock()
+
+    def job() -> None:
+        with pacer:
+            with lock:
+                starts.append(time.monotonic())
+            time.sleep(1.0)
+
+    threads = [threading.Thread(target=job) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
+    assert len(starts) == 3 and all(gap >= 0.29 for gap in gaps), gaps
