@@ -42,3 +42,30 @@ def test_the_refusal_shown_is_the_one_printed() -> None:
     overrides = dict(a.split("=", 1) for a in shlex.split(block.group(1)) if "=" in a)
     shown = block.group(2).strip().splitlines()
     assert shown == PRE_GEN.problem_lines(resolve_answers(overrides))
+
+
+def test_the_example_render_prints_what_the_readme_shows(tmp_path) -> None:
+    """The README's key=value example, run from this checkout instead of GitHub."""
+    import subprocess
+
+    from tests.rendering import STATE_DIR, clean_env, tool
+
+    block = re.search(r"```sh\n(uvx cookiecutter --no-input --checkout .*?)```", README, re.S)
+    shown = re.search(r"```console\n(Created .*?)```", README, re.S)
+    assert block and shown
+    argv = shlex.split(block.group(1).replace("\\\n", " "))
+    assert argv[:2] == ["uvx", "cookiecutter"]
+    checkout = argv.index("--checkout")
+    del argv[checkout : checkout + 2]  # this checkout is the release under test
+    argv = [str(ROOT) if a.startswith("gh:") else a for a in argv[2:]]
+    done = subprocess.run(
+        [*tool("cookiecutter"), *argv],
+        cwd=tmp_path,
+        env=clean_env(HOME=str(tmp_path / STATE_DIR), PWD=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-3:] == shown.group(1).strip().splitlines()
