@@ -134,7 +134,8 @@ def answers_file(answers) -> str:
     commit when the template is a clean git checkout (cookiecutter's clone of a remote
     one is); a working tree with changes records none rather than a wrong one.
     """
-    data = {k: v for k, v in dict(answers).items() if k not in ("_output_dir", "_repo_dir")}
+    left_out = ("_output_dir", "_repo_dir", "__prompts__")  # cookiecutter<2.2 keeps __prompts__
+    data = {k: v for k, v in dict(answers).items() if k not in left_out}
     if not _is_remote(str(data.get("_template", ""))):
         data.pop("_template", None)
     commit = _template_commit()
