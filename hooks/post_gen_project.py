@@ -7,7 +7,10 @@ package name) to the condition under which it stays. Tests import these function
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,5 +72,25 @@ def remove_unselected(project_dir: Path, answers: Answers) -> None:
             target.unlink(missing_ok=True)
 
 
+def next_steps(project_dir: Path, answers: Answers, started_in: str | None) -> list[str]:
+    """What to run next, with the folder as seen from where the user started the render."""
+    where = str(project_dir)
+    if started_in:
+        relative = os.path.relpath(project_dir, started_in)
+        where = relative if not relative.startswith("..") else where
+    return [
+        f"Created {where}. Next (see its README for the settings in .env.local):",
+        f"  cd {shlex.quote(where)} && uv sync",
+        f"  uv run python -m {answers['package_name']} check",
+    ]
+
+
 if __name__ == "__main__":
-    remove_unselected(Path.cwd(), json.loads(r'''{{ cookiecutter | tojson }}'''))  # fmt: skip
+    # cookiecutter renders the answers into this file; copier's task passes them as JSON.
+    if len(sys.argv) > 1:
+        ANSWERS = json.loads(sys.argv[1])
+    else:
+        ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+    remove_unselected(Path.cwd(), ANSWERS)
+    # PWD is the shell's directory (a hook's cwd is the new project).
+    print("\n".join(next_steps(Path.cwd(), ANSWERS, os.environ.get("PWD"))))

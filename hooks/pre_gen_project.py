@@ -1,8 +1,10 @@
 """Refuse bad answers before anything is written.
 
-The same ``problems()`` runs twice: from ``local_extensions.AnswerCheck`` while
-cookiecutter resolves the answers (before the output folder exists), and here as
-the pre-generation hook (which also covers ``--replay``). Tests import it directly.
+The same ``field_problems()`` runs as copier's per-question validators
+(``template_extensions.answer_problem``) and twice for cookiecutter: from
+``local_extensions.AnswerCheck`` while cookiecutter resolves the answers (before the
+output folder exists), and here as the pre-generation hook (which also covers
+``--replay``). Tests import it directly.
 """
 
 from __future__ import annotations
@@ -20,15 +22,20 @@ CHOICES = {
     "transcript_redaction": ("none", "pii"),
 }
 
-SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+# What the labels in cookiecutter.json say: lowercase letters and digits, single hyphens
+# between them (a leading digit is fine for a distribution name; the package name derived
+# from it gets a leading underscore).
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_HINT = "use lowercase letters, digits and single hyphens, e.g. my-agent"
 PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
 # LiveKit agent names travel in dispatch requests and JWT grants: keep them plain.
 AGENT_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})")
 RESERVED_PACKAGES = {"livekit", "tests", "test", "dotenv", "src"}
 
-# (predicate, message): option combinations the template does not support.
+# (field, predicate, message): option combinations the template does not support.
 UNSUPPORTED = [
     (
+        "transcript_redaction",
         lambda a: a["transcript_redaction"] == "pii" and a["recording"] != "none",
         "transcript_redaction=pii cannot redact the audio that recording={recording} stores; "
         "choose recording=none with pii, or transcript_redaction=none",
@@ -46,53 +53,57 @@ def _identifier_problem(field: str, value: str, pattern: re.Pattern[str], hint: 
     return None
 
 
-def problems(answers: dict) -> list[str]:
-    """Return one message per bad answer (empty when the answers are fine)."""
-    found: list[str] = []
-    for field, allowed in CHOICES.items():
-        if answers.get(field) not in allowed:
-            found.append(f"{field} {answers.get(field)!r} is not one of: {', '.join(allowed)}")
+def field_problems(answers: dict) -> list[tuple[str, str]]:
+    """(field, message) for every bad answer, in question order (empty when all are fine)."""
+    found: list[tuple[str, str]] = []
 
+    def add(field: str, message: str | None) -> None:
+        if message:
+            found.append((field, message))
+
+    if not str(answers.get("project_name", "")).strip():
+        add("project_name", "project_name is empty; give the project a name")
     slug = str(answers.get("project_slug", ""))
     package = str(answers.get("package_name", ""))
     agent_name = str(answers.get("agent_name", ""))
-    checks = [
-        _identifier_problem(
-            "project_slug",
-            slug,
-            SLUG_RE,
-            "use lowercase letters, digits and single hyphens, e.g. my-agent",
-        ),
-        _identifier_problem(
-            "package_name", package, PACKAGE_RE, "use a lowercase Python identifier, e.g. my_agent"
-        ),
-    ]
-    found += [c for c in checks if c]
+    add("project_slug", _identifier_problem("project_slug", slug, SLUG_RE, SLUG_HINT))
+    package_hint = "use a lowercase Python identifier, e.g. my_agent"
+    add("package_name", _identifier_problem("package_name", package, PACKAGE_RE, package_hint))
     if package and package in RESERVED_PACKAGES | set(sys.stdlib_module_names):
-        found.append(f"package_name {package!r} would shadow an existing module; pick another name")
-    if not AGENT_NAME_RE.fullmatch(agent_name) or not agent_name.isascii():
-        found.append(
-            f"agent_name {agent_name!r} is not valid for LiveKit dispatch; "
-            "use 1-63 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"
+        add(
+            "package_name",
+            f"package_name {package!r} would shadow an existing module; pick another name",
         )
-    if not str(answers.get("project_name", "")).strip():
-        found.append("project_name is empty; give the project a name")
+    if not AGENT_NAME_RE.fullmatch(agent_name) or not agent_name.isascii():
+        add(
+            "agent_name",
+            f"agent_name {agent_name!r} is not valid for LiveKit dispatch; "
+            "use 1-63 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    for field, allowed in CHOICES.items():
+        if answers.get(field) not in allowed:
+            add(field, f"{field} {answers.get(field)!r} is not one of: {', '.join(allowed)}")
     notice = str(answers.get("recording_notice", ""))
     if "\n" in notice or "\r" in notice or len(notice) > 300:
-        found.append("recording_notice must be one sentence on one line, at most 300 characters")
-
-    if not found:
-        found += [msg.format(**answers) for unsupported, msg in UNSUPPORTED if unsupported(answers)]
+        add(
+            "recording_notice",
+            "recording_notice must be one sentence on one line, at most 300 characters",
+        )
+    if all(answers.get(f) in allowed for f, allowed in CHOICES.items()):
+        for field, unsupported, message in UNSUPPORTED:
+            if unsupported(answers):
+                add(field, message.format(**answers))
     return found
 
 
-def first_problem_line(answers: dict) -> str | None:
-    """The one line shown to the user, or None when the answers are fine."""
-    found = problems(answers)
-    if not found:
-        return None
-    extra = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return f"error: {found[0]}{extra}"
+def problems(answers: dict) -> list[str]:
+    """One message per bad answer (empty when the answers are fine)."""
+    return [message for _, message in field_problems(answers)]
+
+
+def problem_lines(answers: dict) -> list[str]:
+    """The lines shown to the user: one ``error:`` line per problem."""
+    return [f"error: {message}" for message in problems(answers)]
 
 
 def notes(answers: dict) -> list[str]:
@@ -108,11 +119,25 @@ def notes(answers: dict) -> list[str]:
     return out
 
 
+def unknown_keys(given: dict, answers: dict) -> list[str]:
+    """Lines for answers given on the command line that are not questions (copier --data)."""
+    return [
+        f"error: {key!r} is not a question of this template; questions: {', '.join(answers)}"
+        for key in given
+        if key not in answers and not key.startswith("_")  # copier's own (_commit, ...)
+    ]
+
+
 if __name__ == "__main__":
-    ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    line = first_problem_line(ANSWERS)
-    if line:
-        print(line, file=sys.stderr)
+    if len(sys.argv) > 1:  # copier's first task: the answers, then what --data gave
+        ANSWERS = json.loads(sys.argv[1])
+        GIVEN = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    else:
+        ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+        GIVEN = {}
+    lines = unknown_keys(GIVEN, ANSWERS) + problem_lines(ANSWERS)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
         sys.exit(1)
     for note in notes(ANSWERS):
         print(note)

@@ -216,7 +216,9 @@ def _unchosen_imports(relative: Path, modules: set[str], answers: Mapping[str, s
 
 def _constants(relative: Path, tree: ast.Module, answers: Mapping[str, str]) -> list[str]:
     """Module constants that carry an answer must hold it exactly."""
-    carried = {"AGENT_NAME": answers["agent_name"], "RECORDING_NOTICE": answers["recording_notice"]}
+    # A notice is said without its surrounding blanks; a blank one is no notice (None).
+    notice = answers["recording_notice"].strip() or None
+    carried = {"AGENT_NAME": answers["agent_name"], "RECORDING_NOTICE": notice}
     found = []
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:

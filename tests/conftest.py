@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from tests.farm import RenderFarm, shard_of
-from tests.variants import FAST, SLOW, slow_groups
+from tests.suites import SuitePool
+from tests.variants import FAST, SLOW, SUPPORTED_PYTHONS, slow_groups
 
 _SLOW_GROUP = {v.id: v.group for v in SLOW}
 
@@ -52,8 +54,13 @@ def work_units() -> dict[str, str]:
         for test in ("test_variant_renders_clean", "test_no_rendered_file_holds_a_secret")
         for v in FAST
     }
-    # the slow tier is one unit: its worker keeps SUITES_AT_ONCE suites running (test_projects)
+    # the slow tier is one unit: its worker keeps several suites running (tests/suites.py)
     units |= {f"test_generated_suite_passes[{v.id}]": "slow-tier" for v in SLOW}
+    # the same worker runs the default suite on each Python, through the same load pacer
+    units |= {
+        f"test_default_suite_passes_on_each_supported_python[{v}-{SLOW[0].id}]": "slow-tier"
+        for v in SUPPORTED_PYTHONS
+    }
     return units
 
 
@@ -92,6 +99,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
+def suite_pool(request, tmp_path_factory) -> Iterator[SuitePool]:
+    """Every selected slow test's suite, started at once (as the load allows) in test order.
+
+    A test module that runs suites defines ``suite_job(params, base) -> (name, job) | None``.
+    """
+    base = tmp_path_factory.mktemp("slow")
+    jobs = {}
+    for item in request.session.items:
+        make = getattr(item.module, "suite_job", None)
+        if item.get_closest_marker("slow") and make and hasattr(item, "callspec"):
+            named_job = make(item.callspec.params, base)
+            if named_job is not None:
+                jobs[named_job[0]] = named_job[1]
+    pool = SuitePool(jobs)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
 def render_farm(tmp_path_factory: pytest.TempPathFactory) -> RenderFarm:
     return RenderFarm(tmp_path_factory.mktemp("fast"))
 
@@ -100,11 +126,17 @@ def render_farm(tmp_path_factory: pytest.TempPathFactory) -> RenderFarm:
 _REPORTS: list[tuple[dict, pytest.TestReport]] = []
 
 
+# (test id, rerun command) of each generated suite that failed, for the closing summary.
+_RERUNS: list[tuple[str, str]] = []
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
         properties = dict(report.user_properties)
         if "tier" in properties:
             _REPORTS.append((properties, report))
+        if report.failed and properties.get("rerun"):
+            _RERUNS.append((report.nodeid, properties["rerun"]))
 
 
 def _tier_line(tier: str, unit: str) -> str | None:
@@ -134,3 +166,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     for line in lines:
         if line:
             terminalreporter.write_line(line)
+    if _RERUNS:
+        terminalreporter.section("failed generated suites: projects kept, rerun with")
+        for nodeid, rerun in _RERUNS:
+            terminalreporter.write_line(f"{nodeid}\n  {rerun}")

@@ -16,6 +16,7 @@ from cookiecutter.exceptions import FailedHookException
 
 from tests.rendering import STATE_DIR, clean_env, render, tool
 from tests.variants import (
+    COOKIECUTTER_JSON,
     INJECTION,
     INJECTION_MARKER,
     POST_GEN,
@@ -41,7 +42,10 @@ REFUSED = [
     ("slug-uppercase", {"project_slug": "MyAgent"}, "project_slug"),
     ("slug-injection", {"project_slug": INJECTION}, "project_slug"),
     ("name-empty", {"project_name": "", "project_slug": "my-agent"}, "project_name"),
-    ("name-blank", {"project_name": "   "}, "project_slug"),
+    ("name-blank", {"project_name": "   "}, "project_name"),
+    ("slug-underscore", {"project_slug": "my_agent"}, "project_slug"),
+    ("slug-double-hyphen", {"project_slug": "my--agent"}, "project_slug"),
+    ("package-leading-digit", {"package_name": "1agent"}, "package_name"),
     ("package-keyword", {"package_name": "import"}, "package_name"),
     ("package-soft-keyword-slug", {"project_slug": "match"}, "project_slug"),
     ("package-empty", {"package_name": ""}, "package_name"),
@@ -94,27 +98,63 @@ def _assert_nothing_written(base: Path, output: Path) -> None:
 
 def test_defaults_have_no_problems() -> None:
     assert PRE_GEN.problems(dict(DEFAULTS)) == []
-    assert PRE_GEN.first_problem_line(dict(DEFAULTS)) is None
+    assert PRE_GEN.problem_lines(dict(DEFAULTS)) == []
+
+
+# Names people give their projects: the derived slug, package and agent names must be valid.
+ORDINARY_NAMES = {
+    "Acme's Bot": ("acmes-bot", "acmes_bot"),
+    "Bot 2.0": ("bot-2-0", "bot_2_0"),
+    "Über Agent": ("uber-agent", "uber_agent"),
+    "Agent  Smith": ("agent-smith", "agent_smith"),
+    "123 Agent": ("123-agent", "_123_agent"),
+}
+
+
+@pytest.mark.parametrize("name", list(ORDINARY_NAMES))
+def test_ordinary_project_names_derive_valid_names(name) -> None:
+    answers = resolve_answers({"project_name": name})
+    assert (answers["project_slug"], answers["package_name"]) == ORDINARY_NAMES[name]
+    assert answers["agent_name"] == answers["project_slug"]
+    assert PRE_GEN.problems(answers) == []
+
+
+def test_labels_state_the_rules() -> None:
+    prompts = COOKIECUTTER_JSON["__prompts__"]
+    assert "single hyphens" in prompts["project_slug"]
+    assert "recording=none" in prompts["transcript_redaction"]["__prompt__"]
+    assert "recording=none" in prompts["transcript_redaction"]["pii"]
+    # At the prompt Enter keeps the default: the label says how to give no notice.
+    assert "space" in prompts["recording_notice"]
+    assert PRE_GEN.SLUG_RE.fullmatch("123-agent") and not PRE_GEN.SLUG_RE.fullmatch("my_agent")
 
 
 @pytest.mark.parametrize(("overrides", "field"), [pytest.param(o, f, id=i) for i, o, f in REFUSED])
 def test_problems_names_the_field(overrides, field) -> None:
     found = PRE_GEN.problems(resolve_answers(overrides))
     assert found and field in found[0]
-    line = PRE_GEN.first_problem_line(resolve_answers(overrides))
-    assert line.startswith("error: ") and "\n" not in line and field in line
+    lines = PRE_GEN.problem_lines(resolve_answers(overrides))
+    assert all(line.startswith("error: ") and "\n" not in line for line in lines)
+    assert field in lines[0]
 
 
 def test_problems_reports_every_bad_answer() -> None:
     answers = resolve_answers({"project_slug": "a b", "agent_name": "", "storage_backend": "ftp"})
-    found = PRE_GEN.problems(answers)
-    assert [f.split()[0] for f in found] == [
-        "storage_backend",
+    found = PRE_GEN.field_problems(answers)
+    assert [field for field, _ in found] == [
         "project_slug",
         "package_name",
         "agent_name",
+        "storage_backend",
     ]
-    assert "(and 3 more)" in PRE_GEN.first_problem_line(answers)
+    lines = PRE_GEN.problem_lines(answers)
+    assert len(lines) == 4 and not any("more)" in line for line in lines)
+
+
+def test_unsupported_combination_is_reported_with_the_other_problems() -> None:
+    answers = resolve_answers({"project_slug": "a b", "transcript_redaction": "pii"})
+    fields = [field for field, _ in PRE_GEN.field_problems(answers)]
+    assert fields[0] == "project_slug" and fields[-1] == "transcript_redaction"
 
 
 def test_note_for_local_storage_with_egress() -> None:
@@ -199,13 +239,15 @@ def _cli(args: list[str], output: Path, home: Path) -> subprocess.CompletedProce
 
 
 @pytest.mark.parametrize(("overrides", "field"), [pytest.param(o, f, id=i) for i, o, f in REFUSED])
-def test_cli_refuses_with_one_line_and_writes_nothing(overrides, field, tmp_path) -> None:
+def test_cli_refuses_with_one_line_per_problem_and_writes_nothing(
+    overrides, field, tmp_path
+) -> None:
     output = tmp_path / "out"
     result = _cli([f"{k}={v}" for k, v in overrides.items()], output, tmp_path / STATE_DIR)
     assert result.returncode != 0
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ") and field in lines[0]
+    assert lines == PRE_GEN.problem_lines(resolve_answers(overrides))
+    assert field in lines[0]
     _assert_nothing_written(tmp_path, output)
 
 

@@ -124,6 +124,11 @@ def test_every_render_and_suite_test_belongs_to_a_work_unit() -> None:
     assert 1 < len(shards) < len(FAST)
 
 
+def test_a_variant_with_a_misspelled_key_stops_the_manifest() -> None:
+    with pytest.raises(KeyError, match="storage_backnd"):
+        variants.Variant("typo", {"storage_backnd": "s3"}, "fast")
+
+
 def test_render_refuses_a_key_cookiecutter_would_ignore(tmp_path) -> None:
     from tests.rendering import render
 

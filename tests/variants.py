@@ -16,7 +16,6 @@ import functools
 import importlib.util
 import itertools
 import json
-import os
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -26,9 +25,11 @@ from types import ModuleType
 
 import jinja2
 from allpairspy import AllPairs
+from cookiecutter.environment import StrictEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict = json.loads((ROOT / "cookiecutter.json").read_text("utf-8"))
+QUESTIONS = tuple(key for key in COOKIECUTTER_JSON if not key.startswith("_"))
 
 # Options whose value changes the generated code, in an order where each option
 # that a constraint depends on comes before the options it constrains.
@@ -44,8 +45,9 @@ METADATA_VALUES: dict[str, dict[str, str]] = {
     "agent_name": {"odd": "Support.Bot_v2-EU.1"},
 }
 SLOW_GROUP_COUNT = 3
-# Slow-tier suites mostly wait (servers, subprocesses, timeouts): this many run at once.
-SUITES_AT_ONCE = int(os.environ.get("HARNESS_SUITES_AT_ONCE", "6"))
+# Every Python the generated projects support: the generated README's range and the start
+# of requires-python. The slow tier runs the default variant's suite on each one.
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 
 
 def load_hook(name: str) -> ModuleType:
@@ -66,7 +68,8 @@ def choices(option: str) -> list[str]:
 
 @functools.cache
 def _default_template(raw: str) -> jinja2.Template:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(raw)
+    # cookiecutter's own environment: its default extensions give the `slugify` filter.
+    return StrictEnvironment().from_string(raw)
 
 
 def resolve_answers(overrides: Mapping[str, str]) -> dict[str, str]:
@@ -99,6 +102,11 @@ class Variant:
     answers: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # cookiecutter drops an unknown key without a word: the variant would test the
+        # defaults. Refusing it here stops the manifest, so every tier and the CI matrix.
+        unknown = sorted(set(self.overrides) - set(QUESTIONS))
+        if unknown:
+            raise KeyError(f"variant {self.id!r}: not in cookiecutter.json: {unknown}")
         object.__setattr__(self, "answers", resolve_answers(self.overrides))
 
     def as_json(self) -> dict:
