@@ -66,16 +66,22 @@ def flush_spool(settings: Settings) -> None:
     if results:
         kept = sum(1 for r in results if not r.ok and r.spooled_at)
         logger.info("spool flush: %d uploaded, %d kept", len(results) - kept, kept)
+    started = time.perf_counter()
     try:
         store.open()
     except Exception as error:
         logger.warning("storage not opened ahead (uploads open it again): %s", one_line(error))
+        return
+    logger.debug("storage opened in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 async def start(ctx: JobContext, session: AgentSession, *, agent: Agent, **options: Any) -> None:
     """``session.start(agent=agent, room=ctx.room, **options)``, archived until the end."""
     settings = ctx.proc.userdata.get("settings") or Settings.from_env()
     archive = SessionArchive.for_job(ctx, session, settings)
+{%- if cookiecutter.transcript_redaction == "pii" %}
+    ctx.log_context_fields = {**ctx.log_context_fields, "room": archive.info.room}  # masked
+{%- endif %}
     options.setdefault("room", ctx.room)
 {%- if cookiecutter.recording != "none" %}
     archive.recording = recording = Recording(ctx, session, settings)
