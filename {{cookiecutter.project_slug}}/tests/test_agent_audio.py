@@ -84,3 +84,33 @@ async def test_recording_is_stereo_opus_saved_under_recordings(settings):
         assert header["status"] == "complete"
         assert header["started_at"] == recording["started_at"]
         assert header["location"].endswith(expected_key)
+
+
+async def test_a_project_with_redaction_records_audio_without_failing(settings):
+    """livekit refuses audio without transcript when the LiveKit project enables
+    redaction (job.py ``init_recording``): the session still starts and records."""
+    conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
+    with fake_job_context(job_id="job-redacted") as ctx:
+        ctx.job.enable_redaction = True
+        archive = await scripted.start_session(ctx, conversation.session, settings)
+        await conversation.run()
+        results = await archive.close()
+
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert archive.info.recording["status"] == "complete"
+    options = conversation.session._opts.recording_options
+    assert options["audio"] and options["transcript"]
+    assert not options["traces"] and not options["logs"]
+
+
+async def test_a_project_with_recording_on_keeps_its_own_choice(settings):
+    """Our ``record=`` never turns off what the LiveKit project enables."""
+    conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
+    with fake_job_context(job_id="job-project-records") as ctx:
+        ctx.job.enable_recording = True
+        archive = await scripted.start_session(ctx, conversation.session, settings)
+        await conversation.run()
+        await archive.close()
+
+    options = conversation.session._opts.recording_options
+    assert all(options[k] for k in ("audio", "traces", "logs", "transcript"))

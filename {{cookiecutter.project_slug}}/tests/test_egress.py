@@ -8,6 +8,7 @@ server (tests/twirp_server.py) decodes and records them and can be scripted to f
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -281,6 +283,29 @@ async def test_a_server_error_leaves_the_session_running_and_shows_in_the_header
 
 
 # Failures never take the call down
+
+
+async def test_a_hanging_egress_api_does_not_delay_the_greeting(settings, livekit_env, twirp):
+    """The start is asked for in the background: the agent speaks while it is unanswered."""
+    twirp.hang("StartRoomCompositeEgress")
+    conversation = fakes.ScriptedConversation(USER_TURNS, AGENT_REPLIES)
+    session = conversation.session
+    async with job_context(settings) as ctx:
+        archive = await scripted.start_session(ctx, session, settings)
+        began = time.time()
+        spoken = asyncio.Event()
+        session.on("conversation_item_added", lambda _: spoken.set())
+        await asyncio.wait_for(spoken.wait(), egress.API_TIMEOUT)
+        first_words = time.time() - began
+        await conversation.run()
+        results = await archive.close()
+
+    assert first_words < egress.API_TIMEOUT, "the greeting waited for egress"
+    # the unanswered start did create an egress: it is found by its file and stopped
+    assert [stop.egress_id for stop in twirp.calls("StopEgress")] == ["EG_test1"]
+    assert all(r.ok for r in results)
+    assert archive.info.recording["channels"] == egress_output.CHANNELS
+    print(f"first words {first_words:.2f}s after start, egress API hanging")
 
 
 async def test_unavailable_egress_is_logged_and_recorded_as_failed(
