@@ -78,10 +78,10 @@ def check_durable(mods: SimpleNamespace, archive: Any, results: list[Any], turns
 
 
 async def close_measured(archive: Any, session: AgentSession) -> tuple[LoopWatch, float, list[Any]]:
-    """(loop watch, wall time, results) of ``archive.close(session)``."""
+    """(loop watch, wall time, results) of ``archive.close()``."""
     async with LoopWatch() as watch:
         started = time.perf_counter()
-        results = await archive.close(session)
+        results = await archive.close()
         took = time.perf_counter() - started
     return watch, took, results
 
@@ -115,11 +115,11 @@ async def bench_format(project: Path, sizes: Sizes, workdir: Path, baseline: boo
         pace=sizes.pace,
         deliver=lambda event: archive.capture.add(event.item),
     )
-    check_durable(mods, archive, await archive.close(session), sizes.item_turns)
+    check_durable(mods, archive, await archive.close(), sizes.item_turns)
 
     archive, session = open_archive(mods, env)
     result.emit_ns = await feed(session, sizes.item_turns, pace=sizes.pace)
-    check_durable(mods, archive, await archive.close(session), sizes.item_turns)
+    check_durable(mods, archive, await archive.close(), sizes.item_turns)
 
     for turns in sizes.stall_turns:
         for _ in range(sizes.repeats):
@@ -153,7 +153,7 @@ async def loop_cpu_in_close(mods: SimpleNamespace, turns: int, env: dict[str, st
     await journal_written(archive, 2 * turns)
     await asyncio.sleep(0)
     started = time.thread_time()
-    await archive.close(session)
+    await archive.close()
     return time.thread_time() - started
 
 
@@ -269,7 +269,7 @@ async def profile_close(project: Path, turns: int, workdir: Path) -> list[str]:
     on_loop = Profiler(interval=0.0005, async_mode="disabled")
     async with LoopWatch() as watch:
         on_loop.start()
-        await archive.close(session)
+        await archive.close()
         on_loop.stop()
     text = [f"profile of archive.close, {turns} turns, longest loop stall {ms(watch.max_stall)}"]
     text.append("on the loop thread:\n" + on_loop.output_text(unicode=True, color=False))

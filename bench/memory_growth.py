@@ -72,7 +72,7 @@ async def measure(project: Path, turns: int, steps: int) -> dict:
     gc_frozen = full_collection()
     gc.unfreeze()
     gc_with_session = full_collection()
-    results = await archive.close(session)
+    results = await archive.close()
     if not all(r.ok for r in results):
         raise RuntimeError(f"close did not save: {results}")
     del archive, session, results

@@ -6,7 +6,6 @@ modules out of ``sys.modules`` before importing the next one.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import json
 import sys
@@ -62,7 +61,4 @@ def load(project: Path, *modules: str) -> SimpleNamespace:
     loaded = SimpleNamespace(
         **{m.replace(".", "_"): importlib.import_module(f"{package}.{m}") for m in modules}
     )
-    # as the agent's prewarm does in a job process
-    sys.setswitchinterval(importlib.import_module(f"{package}.settings").GIL_SWITCH_INTERVAL)
-    gc.freeze()  # what start-up made stays out of full collections
     return loaded
