@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -25,8 +26,22 @@ class ObjectStore(Protocol):
 
     def list_keys(self, prefix: str = "") -> list[str]: ...
 
+    def read_range(self, key: str, start: int = 0, stop: int | None = None) -> ReadRange:
+        """The object's size now, and its bytes ``[start, stop)`` streamed in chunks.
+
+        ``stop`` is clamped to the size (None: to the end). Nothing is read before the
+        first chunk is asked for, and no more than one chunk is held at a time.
+        """
+        ...
+
 
 def one_line(error: BaseException) -> str:
     """An exception as a single log-safe line."""
     text = " ".join(str(error).split()) or type(error).__name__
     return f"{type(error).__name__}: {text}"[:500]
+
+
+# (object size, chunks of the requested bytes): what ``ObjectStore.read_range`` returns.
+ReadRange = tuple[int, Iterator[bytes]]
+# Bytes a range read asks the backend for at a time (and so about the most it holds).
+RANGE_CHUNK = 256 * 1024

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .base import ObjectStore
+from .base import ObjectStore, ReadRange
 
 
 class Described(Protocol):
@@ -63,3 +63,6 @@ class LazyStore:
 
     def list_keys(self, prefix: str = "") -> list[str]:
         return self._backend().list_keys(prefix)
+
+    def read_range(self, key: str, start: int = 0, stop: int | None = None) -> ReadRange:
+        return self._backend().read_range(key, start, stop)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from .base import StorageError
+from .base import RANGE_CHUNK, ReadRange, StorageError
 from .local import LocalConfig
 
 
@@ -62,6 +63,25 @@ class LocalStore:
             return []
         found = [p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
         return sorted(p.relative_to(self.root).as_posix() for p in found)
+
+    def read_range(self, key: str, start: int = 0, stop: int | None = None) -> ReadRange:
+        """The file's size, and its bytes ``[start, stop)`` read in ``RANGE_CHUNK`` pieces."""
+        path = self._path(key)
+        size = path.stat().st_size
+        end = size if stop is None else min(stop, size)
+
+        def chunks() -> Iterator[bytes]:
+            with open(path, "rb") as handle:
+                handle.seek(start)
+                position = start
+                while position < end:
+                    data = handle.read(min(RANGE_CHUNK, end - position))
+                    if not data:
+                        raise StorageError(f"{path} shrank while it was read")
+                    position += len(data)
+                    yield data
+
+        return size, chunks()
 
 
 def _fsync_directory(path: Path) -> None:

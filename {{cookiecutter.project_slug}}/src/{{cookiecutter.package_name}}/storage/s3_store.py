@@ -23,7 +23,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from .base import StorageError
+from .base import RANGE_CHUNK, ReadRange, StorageError
 from .s3 import S3Config
 
 MiB = 1024 * 1024
@@ -124,3 +124,25 @@ class S3Store:
                 Bucket=self.config.bucket, Prefix=prefix
             )
             return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def read_range(self, key: str, start: int = 0, stop: int | None = None) -> ReadRange:
+        """The object's size (a HEAD), and its bytes ``[start, stop)`` streamed from one
+        ranged GET in ``RANGE_CHUNK`` pieces."""
+        location = f"{self.describe()}/{key}"
+        with _reason(f"size of {location} failed"):
+            size = self.client.head_object(Bucket=self.config.bucket, Key=key)["ContentLength"]
+        end = size if stop is None else min(stop, size)
+
+        def chunks() -> Iterator[bytes]:
+            if start >= end:
+                return
+            with _reason(f"read of {location} failed"):
+                body = self.client.get_object(
+                    Bucket=self.config.bucket, Key=key, Range=f"bytes={start}-{end - 1}"
+                )["Body"]
+                try:
+                    yield from body.iter_chunks(RANGE_CHUNK)
+                finally:
+                    body.close()
+
+        return size, chunks()
