@@ -9,12 +9,19 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
+from typing import IO
 
 from google.api_core.exceptions import Conflict
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from storage_server import EmulatorServer, Stoppable, tool_missing
+
+
+def _discard(stream: IO[bytes]) -> None:
+    while stream.read(65536):
+        pass
 
 
 class BackendServer(EmulatorServer):
@@ -36,6 +43,11 @@ class BackendServer(EmulatorServer):
         # The wrapper exports STORAGE_EMULATOR_HOST for the whole process; our settings name
         # the endpoint themselves, and that global would hide mistakes in them.
         os.environ.pop("STORAGE_EMULATOR_HOST", None)
+        # The wrapper pipes the server's request log to us and never reads it: once the
+        # pipe's buffer is full (about 270 requests) the server blocks and stops answering.
+        log = server._process.stderr if server._process else None
+        if log is not None:
+            threading.Thread(target=_discard, args=(log,), daemon=True).start()
         return server
 
     def make_bucket(self, name: str) -> None:
