@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import click
 from dotenv import load_dotenv
 
+from .browse.cli import browse, view
+
 LIVEKIT_COMMANDS = {
     "start": "Run the worker in production mode (livekit's `start`; --help for its options).",
     "dev": "Run the worker in development mode (livekit's `dev`).",
@@ -156,6 +158,10 @@ def _record(command: str, **options: object) -> None:
     args = Namespace(record_command=command, **options)
     sys.exit(commands.guarded(run_record, args))
 {%- endif %}
+
+
+cli.add_command(browse)  # review sessions in a browser (browse/)
+cli.add_command(view)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
