@@ -49,6 +49,7 @@ KEEP_IF: dict[str, Callable[[Answers], bool]] = {
     "src/{pkg}/recording": lambda a: a["recording"] != "none",
     "src/{pkg}/recording/agent_audio.py": lambda a: a["recording"] == "agent_audio",
     "tests/test_agent_audio.py": lambda a: a["recording"] == "agent_audio",
+    "tests/test_browse_ranges.py": lambda a: a["recording"] != "none",
     "src/{pkg}/recording/egress.py": _egress,
     "src/{pkg}/recording/egress_output.py": _egress,
     "src/{pkg}/recording/cli.py": _egress,
