@@ -98,7 +98,7 @@ def test_list_open_session_seek_and_follow_playback(review_settings, tmp_path, p
         assert page.locator("#turns .turn").count() == len(samples.TURN_STARTS)
         tools = page.locator("#turns .tool details:not([open])")
         assert tools.count() == (2 if samples.KEEPS_HEADER else 0)
-        header = page.locator("table.facts").inner_text()
+        header = page.locator(".facts").inner_text()
         assert "support-desk" in header
         if samples.KEEPS_HEADER:
             for expected in ("participant_disconnected", "openai/gpt-4.1-mini", "00:00:20"):

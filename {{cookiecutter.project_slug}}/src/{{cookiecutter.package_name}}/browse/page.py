@@ -91,9 +91,9 @@ def document(title: str, body: str, assets: Assets) -> str:
 
 def _facts(review: Review) -> str:
     rows = "".join(
-        f"<tr><th>{h(label)}</th><td>{h(value)}</td></tr>" for label, value in review.facts
+        f"<div><dt>{h(label)}</dt><dd>{h(value)}</dd></div>" for label, value in review.facts
     )
-    return f'<table class="facts">{rows}</table>'
+    return f'<dl class="facts">{rows}</dl>'
 
 
 def _player(media: Media | None, review: Review) -> str:
