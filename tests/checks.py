@@ -40,7 +40,14 @@ ALWAYS_PRESENT = (
     "src/{pkg}/transcript/capture.py",
     "src/{pkg}/transcript/formats/__init__.py",
     "src/{pkg}/transcript/model.py",
+    "src/{pkg}/browse/__init__.py",
+    "src/{pkg}/browse/cli.py",
+    "src/{pkg}/browse/server.py",
+    "src/{pkg}/browse/static/review.css",
+    "src/{pkg}/browse/static/review.js",
+    "docs/review-page.png",
     "tests/conftest.py",
+    "tests/test_browse.py",
 )
 
 
