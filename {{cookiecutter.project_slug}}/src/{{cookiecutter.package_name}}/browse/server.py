@@ -198,15 +198,15 @@ async def media(request: web.Request) -> web.StreamResponse:
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
     response = web.StreamResponse(status=206 if wanted else 200, headers=headers)
     response.content_length = stop - start
-    await response.prepare(request)
-    if request.method == "HEAD":
-        _close(chunks)
-    else:
-        try:
+    try:
+        await response.prepare(request)
+        if request.method == "HEAD":
+            _close(chunks)
+        else:
             await _stream(response, chunks)
-        except ConnectionResetError:  # the player seeked elsewhere and dropped this one
-            return response
-    await response.write_eof()
+        await response.write_eof()
+    except ConnectionError:  # the player seeked elsewhere and dropped this request
+        _close(chunks)
     return response
 
 
