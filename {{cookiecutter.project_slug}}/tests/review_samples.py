@@ -9,6 +9,7 @@ import http.client
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from playwright.sync_api import Page
 
 import storage_server
 from {{ cookiecutter.package_name }}.browse.catalog import Catalog
@@ -231,6 +233,16 @@ def chromium_path(bundled: str) -> str:
             "no chromium: apt-get install chromium, or playwright install chromium"
         )
     return path
+
+
+def wait_until(page: Page, expression: str, timeout: float = 15.0) -> None:
+    """Poll ``expression`` until it is true. (``page.wait_for_function`` compiles its
+    predicate in the page, which the review page's CSP rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g}s: {expression}")
+        time.sleep(0.05)
 
 
 def artefact_dir() -> Path:

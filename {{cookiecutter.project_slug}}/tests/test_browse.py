@@ -66,7 +66,7 @@ def watch(page: Page) -> list[str]:
 def check_seek_and_follow(page: Page) -> None:
     """Clicking the third turn seeks there; playing moves the highlight to the fourth."""
     player = "document.getElementById('player')"
-    page.wait_for_function(f"{player}.readyState >= 1")
+    samples.wait_until(page, f"{player}.readyState >= 1")
     assert page.locator("#player track").count() == 1
     page.locator("#turns .turn").nth(2).click()
     position = page.evaluate(f"{player}.currentTime")
