@@ -26,7 +26,7 @@ from tests.suites import (
     SuiteRun,
     run_suite,
 )
-from tests.variants import SLOW, Variant
+from tests.variants import ROOT, SLOW, Variant
 
 PROJECT_PYTHON = os.environ.get("HARNESS_PROJECT_PYTHON", sys.executable)
 
@@ -38,7 +38,9 @@ def suite_job(params: dict, base: Path) -> tuple[str, Callable[[], SuiteRun]]:
     def job() -> SuiteRun:
         workdir = base / variant.id
         project = render(variant.overrides, workdir / "out")
-        env = clean_env(AZURITE_BIN=AZURITE_BIN)
+        # each suite keeps its artefacts (the review page's screenshot) after the run
+        artefacts = ROOT / "test-artifacts" / variant.id
+        env = clean_env(AZURITE_BIN=AZURITE_BIN, TEST_ARTIFACTS=str(artefacts))
         return run_suite(
             project, workdir, PROJECT_PYTHON, env, keep_failed_in=FAILED_SUITES, name=variant.id
         )
