@@ -12,6 +12,7 @@ from typing import Any
 
 from ..transcript.formats.common import clock
 from ..transcript.model import Entry, Transcript, iso_utc
+from .readers import UNKNOWN_ORIGIN
 
 # Which side of a stereo recording is who, by recording kind (see recording/).
 CHANNEL_MAPS = {
@@ -123,6 +124,12 @@ def _duration(session: Any) -> str:
     return ""
 
 
+def _times(transcript: Transcript) -> str:
+    if transcript.origin == UNKNOWN_ORIGIN:  # srt says nothing of when it started
+        return "offsets from the start of the recording"
+    return f"offsets from {transcript.describe_origin()}"
+
+
 def facts(transcript: Transcript) -> list[tuple[str, str]]:
     session = transcript.session
     recording = session.recording or {}
@@ -141,7 +148,7 @@ def facts(transcript: Transcript) -> list[tuple[str, str]]:
         ("Recording format", str(recording.get("format") or "")),
         ("Channels", CHANNEL_MAPS.get(str(recording.get("kind")), "")),
         ("Recording error", str(recording.get("error") or "")),
-        ("Times", f"offsets from {transcript.describe_origin()}"),
+        ("Times", _times(transcript)),
     ]
     return [(label, " ".join(str(value).split())) for label, value in rows if value]
 
