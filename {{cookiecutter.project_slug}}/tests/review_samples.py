@@ -253,11 +253,16 @@ def artefact_dir() -> Path:
 
 
 def raw_get(
-    port: int, path: str, headers: dict[str, str] | None = None, *, host: str = ""
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    host: str = "",
+    method: str = "GET",
 ) -> tuple[int, dict, bytes]:
-    """A GET with the path sent exactly as given (no client-side normalisation)."""
+    """A request with the path sent exactly as given (no client-side normalisation)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.putrequest("GET", path, skip_host=True)
+    connection.putrequest(method, path, skip_host=True)
     connection.putheader("Host", host or f"127.0.0.1:{port}")
     for name, value in (headers or {}).items():
         connection.putheader(name, value)
