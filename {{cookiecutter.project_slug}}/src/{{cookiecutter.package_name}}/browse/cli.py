@@ -6,8 +6,6 @@ Imports only click here: the server and its dependencies load when a command run
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import secrets
 from pathlib import Path
 
 import click
@@ -16,6 +14,8 @@ DEFAULT_PORT = 8780
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -53,7 +53,11 @@ async def _serve(app: object, host: str, port: int, url_suffix: str) -> None:
     help="access token (env BROWSE_TOKEN); generated and printed if --allow-remote has none",
 )
 def browse(host: str, port: int, allow_remote: bool, token: str) -> None:
-    """Serve the session list and review pages over this project's storage."""
+    """Review sessions in a browser.
+
+    The session list and a review page per session, over this project's own storage
+    (and spool), on 127.0.0.1 by default.
+    """
     import asyncio
 
     from ..settings import ConfigError, Settings
@@ -69,6 +73,8 @@ def browse(host: str, port: int, allow_remote: bool, token: str) -> None:
             "every transcript. Add --allow-remote (a token is then required)."
         )
     if not loopback and not token:
+        import secrets
+
         token = secrets.token_urlsafe(24)
     try:
         settings = Settings.from_env()
@@ -93,7 +99,7 @@ def browse(host: str, port: int, allow_remote: bool, token: str) -> None:
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: PATH.html"
 )
 def view(path: Path, recording: Path | None, output: Path | None) -> None:
-    """Write one saved transcript's review page as a self-contained HTML file."""
+    """Write one review page as a self-contained HTML file."""
     from .standalone import render
 
     try:
