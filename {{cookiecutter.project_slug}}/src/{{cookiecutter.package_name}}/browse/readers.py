@@ -22,7 +22,8 @@ _MD_TURN = re.compile(r"\*\*(.+?)\*\* \((-?\d+:\d\d:\d\d)(, \*interrupted\*)?\):
 _MD_TOOL = re.compile(
     r"\*\*(Tool call|Tool result|Tool error)\*\* `+ ?(.*?) ?`+ \((-?\d+:\d\d:\d\d)\)"
 )
-_MD_ESCAPE = re.compile(r"\\(.)")
+# CommonMark escapes: a backslash before ASCII punctuation (anywhere else it is literal).
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 INTERRUPTED_SUFFIX = " [interrupted]"
 ROLES = {"User": "user", "Agent": "assistant"}
 # Time zero when a file does not say what it is (srt): any non-zero moment will do.
