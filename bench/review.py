@@ -152,6 +152,7 @@ def two_hour_recording(path: Path, hours: float) -> Path:
     frame_size, rate = 960, 48000
     with av.open(str(minute), "w", format="ogg") as out:
         stream = out.add_stream("libopus", rate=rate, layout="stereo")
+        stream.bit_rate = 48000  # nominal; Ogg pages add their overhead
         times = np.arange(frame_size) / rate
         for index in range(CHUNK_SECONDS * rate // frame_size):
             wave = (0.2 * np.sin(2 * np.pi * (220 + index % 50) * times)).astype(np.float32)
