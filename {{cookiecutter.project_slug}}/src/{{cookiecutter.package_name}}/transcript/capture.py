@@ -11,7 +11,6 @@ a lock while open, so ``flush`` never uploads a journal that is still being writ
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from typing import Any, BinaryIO
 
 from livekit.agents import AgentSession, ConversationItemAddedEvent, FunctionToolsExecutedEvent
 
+from ..storage import locks
 from ..storage.base import one_line
 from .model import Entry, SessionInfo
 
@@ -61,7 +61,7 @@ class JournalWriter:
             # sees the journal unlocked, so it cannot upload and remove a live one.
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
             with open(fd, "ab", buffering=0) as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                locks.lock(handle.fileno())
                 os.replace(tmp, self.path)
                 while (record := self._queue.get()) is not _CLOSE:
                     self._write(handle, record)
