@@ -7,6 +7,10 @@ listing (tests, tools) needs list. With Entra ID the equivalent is the data acti
 ``.../containers/blobs/write`` and ``.../containers/blobs/read`` on the container. An account
 key (needed by LiveKit Egress) grants full access to the whole storage account: give the
 recordings a storage account of their own.
+
+Integrity: every request carries the MD5 of its bytes (``validate_content``), which the
+service verifies, and the blob records the MD5 of the whole file, which must match after
+the upload. Writes are conditional (``If-None-Match: *``): nothing is replaced.
 """
 
 from __future__ import annotations
@@ -14,13 +18,19 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from typing import BinaryIO
 
-from azure.core.exceptions import AzureError, HttpResponseError
-from azure.storage.blob import BlobServiceClient, ContainerClient, LinearRetry
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+)
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings, LinearRetry
 
 from .azure import AzureConfig
-from .base import RANGE_CHUNK, ReadRange, StorageError
+from .base import RANGE_CHUNK, ObjectExists, ReadRange, StorageError
+from .integrity import Digest, VerifiedUploads
 
 MiB = 1024 * 1024
 # Files above MAX_SINGLE_PUT go up as blocks of BLOCK_SIZE, committed at the end: an
@@ -52,7 +62,9 @@ def _reason(action: str) -> Iterator[None]:
         raise StorageError(f"{action}: {_reason_text(error)}") from error
 
 
-class AzureStore:
+class AzureStore(VerifiedUploads):
+    part_size = BLOCK_SIZE
+
     def __init__(self, config: AzureConfig) -> None:
         self.config = config
         self._container: ContainerClient | None = None
@@ -87,17 +99,38 @@ class AzureStore:
     def describe(self) -> str:
         return self.config.describe()
 
-    def upload_file(self, path: Path, key: str) -> str:
-        location = f"{self.describe()}/{key}"
-        size = path.stat().st_size
+    def put_new(self, source: BinaryIO, key: str, digest: Digest) -> None:
         blob = self.container.get_blob_client(key)
-        with _reason(f"upload to {location} failed"), open(path, "rb") as data:
-            blob.upload_blob(data, length=size, overwrite=True, max_concurrency=4)
-        with _reason(f"size check of {location} failed"):
-            stored = blob.get_blob_properties().size
-        if stored != size:
-            raise StorageError(f"{location} holds {stored} bytes, expected {size}")
-        return location
+        try:
+            blob.upload_blob(
+                source,
+                length=digest.size,
+                overwrite=False,
+                validate_content=True,
+                content_settings=ContentSettings(content_md5=bytearray(digest.md5)),
+                max_concurrency=4,
+            )
+        except ResourceExistsError as error:
+            raise ObjectExists(f"{self.location(key)} exists") from error
+        except AzureError as error:
+            raise StorageError(
+                f"upload to {self.location(key)} failed: {_reason_text(error)}"
+            ) from error
+
+    def holds(self, key: str, digest: Digest) -> bool | None:
+        blob = self.container.get_blob_client(key)
+        try:
+            properties = blob.get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        except AzureError as error:
+            raise StorageError(
+                f"checksum check of {self.location(key)} failed: {_reason_text(error)}"
+            ) from error
+        stored = properties.content_settings.content_md5
+        if not stored:
+            raise StorageError(f"{self.location(key)} has no MD5: the upload cannot be verified")
+        return properties.size == digest.size and bytes(stored) == digest.md5
 
     def read_bytes(self, key: str) -> bytes:
         with _reason(f"read of {self.describe()}/{key} failed"):

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from .integrity import Deadline
 
 
 class StorageError(Exception):
     """A backend call failed. ``str(error)`` is the backend's reason in one line."""
+
+
+class ObjectExists(StorageError):
+    """A conditional write found an object already at the key: nothing was overwritten."""
 
 
 class ObjectStore(Protocol):
@@ -16,8 +23,18 @@ class ObjectStore(Protocol):
         """Where objects go, without secrets, e.g. ``s3://bucket/prefix``."""
         ...
 
-    def upload_file(self, path: Path, key: str) -> str:
-        """Upload ``path`` to ``key`` and check the stored size; return its location."""
+    def upload_file(self, path: Path, key: str, deadline: Deadline | None = None) -> str:
+        """Upload ``path`` to ``key`` and return its location, once the service's stored
+        checksum matches the file. Never overwrites: a key taken by another object gets a
+        ``-2``, ``-3``... variant (the returned location says which)."""
+        ...
+
+    def upload_stream(self, source: BinaryIO, key: str, deadline: Deadline | None = None) -> str:
+        """``upload_file`` from an open, seekable binary file (read from its start)."""
+        ...
+
+    def upload_bytes(self, data: bytes, key: str, deadline: Deadline | None = None) -> str:
+        """``upload_file`` for data in memory (when the spool cannot be written)."""
         ...
 
     def read_bytes(self, key: str) -> bytes: ...

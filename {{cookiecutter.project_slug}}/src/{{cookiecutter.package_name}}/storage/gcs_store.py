@@ -1,10 +1,13 @@
 """The Google Cloud Storage store, through google-cloud-storage.
 
 Least privilege for the worker's service account, on the bucket: ``storage.objects.create``
-(uploads) and ``storage.objects.get`` (the size check after each upload), e.g. the roles
-Storage Object Creator plus Storage Object Viewer. Replacing an existing object and the
-``check`` command also need ``storage.objects.delete``; listing (tests, tools) needs
-``storage.objects.list``.
+(uploads) and ``storage.objects.get`` (the checksum check after each upload), e.g. the roles
+Storage Object Creator plus Storage Object Viewer. The ``check`` command also needs
+``storage.objects.delete``; listing (tests, tools) needs ``storage.objects.list``.
+
+Integrity: every upload sends its crc32c, which GCS verifies (and the client checks the
+object a resumable upload made); then the stored MD5, computed by the service, must
+match the file. Writes are conditional (``ifGenerationMatch=0``): nothing is replaced.
 """
 
 from __future__ import annotations
@@ -13,12 +16,11 @@ import contextlib
 import http.client
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import google.auth
 import urllib3
-from google.api_core.exceptions import GoogleAPIError
+from google.api_core.exceptions import GoogleAPIError, NotFound, PreconditionFailed
 from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import storage
@@ -26,8 +28,9 @@ from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 from google.cloud.storage.retry import DEFAULT_RETRY
 from requests import RequestException
 
-from .base import RANGE_CHUNK, ReadRange, StorageError
+from .base import RANGE_CHUNK, ObjectExists, ReadRange, StorageError
 from .gcs import GCSConfig
+from .integrity import Digest, VerifiedUploads
 
 MiB = 1024 * 1024
 # Files above 8 MiB go up as a resumable upload in chunks of this size (a multiple of
@@ -57,10 +60,16 @@ def _reason(action: str) -> Iterator[None]:
     try:
         yield
     except _FAILURES as error:
-        raise StorageError(f"{action}: {' '.join(str(error).split())}") from error
+        raise StorageError(f"{action}: {_text(error)}") from error
 
 
-class GCSStore:
+def _text(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+class GCSStore(VerifiedUploads):
+    part_size = CHUNK_SIZE
+
     def __init__(self, config: GCSConfig) -> None:
         self.config = config
         self._bucket: storage.Bucket | None = None
@@ -96,17 +105,38 @@ class GCSStore:
     def describe(self) -> str:
         return self.config.describe()
 
-    def upload_file(self, path: Path, key: str) -> str:
-        location = f"{self.describe()}/{key}"
-        size = path.stat().st_size
+    def put_new(self, source: BinaryIO, key: str, digest: Digest) -> None:
         blob = self.bucket.blob(key, chunk_size=CHUNK_SIZE)
-        with _reason(f"upload to {location} failed"):
-            blob.upload_from_filename(str(path), timeout=TIMEOUT, retry=RETRY)
-        with _reason(f"size check of {location} failed"):
-            blob.reload(timeout=TIMEOUT, retry=RETRY)
-        if blob.size != size:
-            raise StorageError(f"{location} holds {blob.size} bytes, expected {size}")
-        return location
+        try:
+            blob.upload_from_file(
+                source,
+                size=digest.size,
+                checksum="crc32c",
+                if_generation_match=0,
+                timeout=TIMEOUT,
+                retry=RETRY,
+            )
+        except PreconditionFailed as error:
+            raise ObjectExists(f"{self.location(key)} exists") from error
+        except DataCorruption as error:  # the object exists, corrupt: remove what we made
+            with contextlib.suppress(*_FAILURES):
+                blob.delete(timeout=TIMEOUT, retry=RETRY)
+            raise StorageError(f"upload to {self.location(key)} failed: {_text(error)}") from error
+        except _FAILURES as error:
+            raise StorageError(f"upload to {self.location(key)} failed: {_text(error)}") from error
+
+    def holds(self, key: str, digest: Digest) -> bool | None:
+        blob = self.bucket.blob(key)
+        try:
+            with _reason(f"checksum check of {self.location(key)} failed"):
+                blob.reload(timeout=TIMEOUT, retry=RETRY)
+        except StorageError as error:
+            if isinstance(error.__cause__, NotFound):
+                return None
+            raise
+        if not blob.md5_hash:
+            raise StorageError(f"{self.location(key)} has no MD5: the upload cannot be verified")
+        return blob.size == digest.size and blob.md5_hash == digest.md5_base64
 
     def read_bytes(self, key: str) -> bytes:
         with _reason(f"read of {self.describe()}/{key} failed"):

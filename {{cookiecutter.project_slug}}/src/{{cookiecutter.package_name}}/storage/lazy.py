@@ -12,9 +12,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from .base import ObjectStore, ReadRange
+
+if TYPE_CHECKING:
+    from .integrity import Deadline
 
 
 class Described(Protocol):
@@ -52,8 +55,14 @@ class LazyStore:
     def describe(self) -> str:
         return self.config.describe()
 
-    def upload_file(self, path: Path, key: str) -> str:
-        return self._backend().upload_file(path, key)
+    def upload_file(self, path: Path, key: str, deadline: Deadline | None = None) -> str:
+        return self._backend().upload_file(path, key, deadline)
+
+    def upload_stream(self, source: BinaryIO, key: str, deadline: Deadline | None = None) -> str:
+        return self._backend().upload_stream(source, key, deadline)
+
+    def upload_bytes(self, data: bytes, key: str, deadline: Deadline | None = None) -> str:
+        return self._backend().upload_bytes(data, key, deadline)
 
     def read_bytes(self, key: str) -> bytes:
         return self._backend().read_bytes(key)

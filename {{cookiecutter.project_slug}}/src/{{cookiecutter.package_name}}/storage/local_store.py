@@ -1,21 +1,34 @@
-"""The local directory store: atomic copies under LOCAL_STORAGE_DIR.
+"""The local directory store: verified, exclusive copies under LOCAL_STORAGE_DIR.
 
 Permissions: the worker's user must be able to create folders and files under the root.
+
+Each upload is written to a temporary file in the target folder, fsynced, then linked to
+its name only if that name is free (an existing file is never replaced), and read back
+to compare its MD5 with the source's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from .base import RANGE_CHUNK, ReadRange, StorageError
+from .base import RANGE_CHUNK, ObjectExists, ReadRange, StorageError
+from .integrity import Deadline, Digest, VerifiedUploads, digest_of
 from .local import LocalConfig
 
+MiB = 1024 * 1024
 
-class LocalStore:
+
+class LocalStore(VerifiedUploads):
+    part_size = 8 * MiB
+
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
         self.root = config.root
@@ -26,30 +39,48 @@ class LocalStore:
     def describe(self) -> str:
         return self.config.describe()
 
+    def location(self, key: str) -> str:
+        return self._path(key).as_uri()
+
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if self.root not in path.parents:
             raise StorageError(f"key {key!r} escapes {self.root}")
         return path
 
-    def upload_file(self, path: Path, key: str) -> str:
-        """Copy atomically: a temporary file in the target folder, fsync, rename."""
+    def upload_stream(self, source: BinaryIO, key: str, deadline: Deadline | None = None) -> str:
+        """Refuses to "upload" a file onto itself (a spool inside the storage folder):
+        the spool would then delete the only copy."""
+        target = self._path(key)
+        with contextlib.suppress(OSError, AttributeError, io.UnsupportedOperation):
+            if os.path.samestat(os.fstat(source.fileno()), os.stat(target)):
+                raise StorageError(
+                    f"{target} is the file being uploaded: SPOOL_DIR and LOCAL_STORAGE_DIR overlap"
+                )
+        return super().upload_stream(source, key, deadline)
+
+    def put_new(self, source: BinaryIO, key: str, digest: Digest) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
-                shutil.copyfileobj(src, out, 1024 * 1024)
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(source, out, MiB)
                 out.flush()
                 os.fsync(out.fileno())
-            if os.path.getsize(tmp) != os.path.getsize(path):
-                raise StorageError(f"short write to {target}")
-            os.replace(tmp, target)
-        except BaseException:
+            _link_new(Path(tmp), target)
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_directory(target.parent)  # make the rename itself durable
-        return target.as_uri()
+        _fsync_directory(target.parent)  # make the new name itself durable
+
+    def holds(self, key: str, digest: Digest) -> bool | None:
+        target = self._path(key)
+        try:
+            with open(target, "rb") as stored:
+                found = digest_of(stored, part_size=digest.part_size)
+        except FileNotFoundError:
+            return None
+        return (found.size, found.md5) == (digest.size, digest.md5)
 
     def read_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -84,7 +115,26 @@ class LocalStore:
         return size, chunks()
 
 
+def _link_new(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the name ``target`` only if no file has it (atomic, never replaces)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise ObjectExists(f"{target} exists") from None
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        # no hard links here (FAT, some network shares): claim the name, then fill it
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            raise ObjectExists(f"{target} exists") from None
+        os.replace(tmp, target)
+
+
 def _fsync_directory(path: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder to fsync it
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -2,8 +2,14 @@
 
 Least-privilege IAM policy for the worker, on ``arn:aws:s3:::BUCKET/PREFIX*``:
 ``s3:PutObject`` and ``s3:AbortMultipartUpload`` (uploads), ``s3:GetObject`` (the
-size check after each upload reads the object's metadata). The ``check`` command
+checksum check after each upload reads the object's metadata). The ``check`` command
 also needs ``s3:DeleteObject``; listing (tests, tools) needs ``s3:ListBucket`` on the bucket.
+
+Integrity: every upload carries its CRC32 (a full-object checksum, also for multipart
+uploads), which S3 verifies on receipt, even through a custom endpoint. Afterwards the
+stored CRC32 (when the service reports one) and the ETag (the MD5 of the bytes stored,
+unless the object is KMS- or customer-key-encrypted) must match what was read from disk.
+Writes are conditional (``If-None-Match: *``), so an existing object is never replaced.
 
 A worker killed during a multipart upload leaves its parts stored (and billed) but no
 object: give the bucket a lifecycle rule that aborts incomplete multipart uploads.
@@ -14,8 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import boto3
 from boto3.exceptions import Boto3Error, S3UploadFailedError
@@ -23,7 +28,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from .base import RANGE_CHUNK, ReadRange, StorageError
+from .base import RANGE_CHUNK, ObjectExists, ReadRange, StorageError
+from .integrity import Digest, VerifiedUploads
 from .s3 import S3Config
 
 MiB = 1024 * 1024
@@ -52,7 +58,9 @@ def _reason(action: str) -> Iterator[None]:
         raise StorageError(f"{action}: {' '.join(str(reason or error).split())}") from error
 
 
-class S3Store:
+class S3Store(VerifiedUploads):
+    part_size = PART_SIZE
+
     def __init__(self, config: S3Config) -> None:
         self.config = config
         self.transfer = TransferConfig(
@@ -81,9 +89,10 @@ class S3Store:
             aws_session_token=config.session_token or None,
             region_name=config.region,
         )
-        # S3-compatible services reject the newer default checksum headers of boto3.
+        # S3-compatible services reject the newer default checksum headers of boto3; every
+        # upload sends its own CRC32 instead (put_new), which they do accept.
         checksums = "when_required" if config.endpoint_url else "when_supported"
-        return session.client(
+        client = session.client(
             "s3",
             endpoint_url=config.endpoint_url or None,
             config=Config(
@@ -95,20 +104,57 @@ class S3Store:
                 response_checksum_validation=checksums,
             ),
         )
+        # s3transfer does not pass IfNoneMatch through: add it to the two calls that create
+        # an object, so that an upload never replaces one.
+        for operation in ("PutObject", "CompleteMultipartUpload"):
+            client.meta.events.register(f"before-parameter-build.s3.{operation}", _if_none_match)
+        return client
 
     def describe(self) -> str:
         return self.config.describe()
 
-    def upload_file(self, path: Path, key: str) -> str:
-        location = f"{self.describe()}/{key}"
-        size = path.stat().st_size
-        with _reason(f"upload to {location} failed"):
-            self.client.upload_file(str(path), self.config.bucket, key, Config=self.transfer)
-        with _reason(f"size check of {location} failed"):
-            stored = self.client.head_object(Bucket=self.config.bucket, Key=key)["ContentLength"]
-        if stored != size:
-            raise StorageError(f"{location} holds {stored} bytes, expected {size}")
-        return location
+    def put_new(self, source: BinaryIO, key: str, digest: Digest) -> None:
+        extra = {"ChecksumCRC32": digest.crc32_base64}
+        try:
+            self.client.upload_fileobj(
+                source, self.config.bucket, key, ExtraArgs=extra, Config=self.transfer
+            )
+        except (ClientError, S3UploadFailedError) as error:
+            if _code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise ObjectExists(f"{self.location(key)} exists") from error
+            with _reason(f"upload to {self.location(key)} failed"):
+                raise
+
+    def holds(self, key: str, digest: Digest) -> bool | None:
+        with _reason(f"checksum check of {self.location(key)} failed"):
+            try:
+                head = self.client.head_object(
+                    Bucket=self.config.bucket, Key=key, ChecksumMode="ENABLED"
+                )
+            except ClientError as error:
+                if _code(error) in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+        if head["ContentLength"] != digest.size:
+            return False
+        checks = []
+        crc32 = head.get("ChecksumCRC32")
+        if crc32 and head.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
+            checks.append(crc32 == digest.crc32_base64)
+        etag = head.get("ETag", "").strip('"')
+        if not head.get("ServerSideEncryption", "").startswith("aws:kms") and not head.get(
+            "SSECustomerAlgorithm"
+        ):
+            if "-" in etag:
+                checks.append(etag == digest.multipart_etag())
+            elif len(etag) == 32:
+                checks.append(etag == digest.md5.hex())
+        if not checks:
+            raise StorageError(
+                f"{self.location(key)}: the service reports neither a CRC32 nor an MD5 ETag, "
+                "so the upload cannot be verified"
+            )
+        return all(checks)
 
     def read_bytes(self, key: str) -> bytes:
         with _reason(f"read of {self.describe()}/{key} failed"):
@@ -146,3 +192,13 @@ class S3Store:
                     body.close()
 
         return size, chunks()
+
+def _if_none_match(params: dict[str, Any], **_: Any) -> None:
+    params["IfNoneMatch"] = "*"
+
+
+def _code(error: Exception) -> str:
+    """The S3 error code of a failed call (also when s3transfer wrapped it)."""
+    cause = error.__context__ if isinstance(error, S3UploadFailedError) else error
+    response = getattr(cause, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
