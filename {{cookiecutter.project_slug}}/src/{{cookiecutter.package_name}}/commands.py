@@ -11,7 +11,7 @@ from typing import Any
 from .settings import ConfigError, Settings
 from .storage import StorageError, open_store
 from .storage.base import one_line
-from .storage.spool import Spool, flush
+from .storage.spool import Spool, flush_and_report
 from .transcript import TRANSCRIPT_FORMAT
 from .transcript.formats import FORMATS
 from .transcript.model import Transcript
@@ -59,10 +59,7 @@ def flush_spool() -> int:
     spool = Spool(settings.spool_dir)
     store = open_store(settings.storage)
     print(f"uploading {spool.root} to {store.describe()}")
-    results = flush(store, spool, progress=print)
-    kept = [r for r in results if not r.ok and r.spooled_at]
-    print(f"{len(results) - len(kept)} uploaded, {len(kept)} kept")
-    return 1 if kept else 0
+    return flush_and_report(store, spool, timeout=settings.upload_timeout, progress=print)
 
 
 def transcript(path: str, format_name: str | None, output: str | None) -> int:
