@@ -74,6 +74,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         from .storage import StorageConfig
+        from .storage.startup import check_start
 
         env = os.environ if env is None else env
         upload_timeout = env_float(env, "UPLOAD_TIMEOUT", 20.0, minimum=1.0)
@@ -83,9 +84,11 @@ class Settings:
                 f"{SESSION_END_TIMEOUT:g}s session-end budget; keep it at most "
                 f"{SESSION_END_TIMEOUT - SESSION_END_RESERVE:g}"
             )
-        return cls(
+        settings = cls(
             storage=StorageConfig.from_env(env),
             storage_prefix=env_text(env, "STORAGE_PREFIX", "").strip("/"),
             spool_dir=Path(env_text(env, "SPOOL_DIR", "spool")).resolve(),
             upload_timeout=upload_timeout,
         )
+        check_start(settings.spool_dir, upload_timeout, settings.storage, settings.storage_prefix)
+        return settings
