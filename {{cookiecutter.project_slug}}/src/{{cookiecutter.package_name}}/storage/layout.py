@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import unicodedata
 from datetime import datetime, timezone
 
@@ -35,15 +36,35 @@ def safe_prefix(prefix: str) -> str:
     return "/".join(safe_segment(part) for part in prefix.split("/") if part.strip())
 
 
-def session_folder(prefix: str, kind: str, *, room: str, job_id: str, started_at: float) -> str:
-    """The folder (no trailing slash) holding one session's files of one kind."""
+def new_session_id() -> str:
+    """A per-session nonce: a job id given twice (a retried job) still gets its own keys."""
+    return secrets.token_hex(4)
+
+
+def session_folder(
+    prefix: str, kind: str, *, room: str, job_id: str, started_at: float, session: str = ""
+) -> str:
+    """The folder (no trailing slash) holding one session's files of one kind.
+
+    With ``session`` (from ``new_session_id()``) the job segment is ``<job-id>.<session>``.
+    """
     day = datetime.fromtimestamp(started_at, tz=timezone.utc).strftime("%Y/%m/%d")
-    parts = [safe_prefix(prefix), kind, day, safe_segment(room), safe_segment(job_id)]
+    job = f"{job_id}.{session}" if session else job_id
+    parts = [safe_prefix(prefix), kind, day, safe_segment(room), safe_segment(job)]
     return "/".join(p for p in parts if p)
 
 
 def object_key(
-    prefix: str, kind: str, filename: str, *, room: str, job_id: str, started_at: float
+    prefix: str,
+    kind: str,
+    filename: str,
+    *,
+    room: str,
+    job_id: str,
+    started_at: float,
+    session: str = "",
 ) -> str:
-    folder = session_folder(prefix, kind, room=room, job_id=job_id, started_at=started_at)
+    folder = session_folder(
+        prefix, kind, room=room, job_id=job_id, started_at=started_at, session=session
+    )
     return f"{folder}/{safe_segment(filename)}"
