@@ -33,5 +33,5 @@ class BackendServer(StorageServer):
 
 
 def commits_upload(event: str, args: tuple) -> bool:
-    """True when the finished temporary copy is renamed into place (audit hook event)."""
-    return event == "os.rename"
+    """True when the finished temporary copy is linked into place (audit hook event)."""
+    return event in ("os.link", "os.rename")

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -22,8 +23,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 import storage_server
+from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import StorageError, open_store
-from {{ cookiecutter.package_name }}.storage.layout import MAX_SEGMENT, object_key, safe_prefix
+from {{ cookiecutter.package_name }}.storage.layout import (
+    MAX_SEGMENT,
+    new_session_id,
+    object_key,
+    safe_prefix,
+)
 from {{ cookiecutter.package_name }}.storage.spool import Spool, flush, save
 
 STARTED_AT = 1_795_000_000.0  # 2026-11-18, a fixed session start
@@ -297,3 +304,47 @@ def test_hostile_names_round_trip_on_the_backend(store, tmp_path, room, job_id):
     assert store.read_bytes(key) == path.read_bytes()
     folder = key.rsplit("/", 1)[0] + "/"
     assert store.list_keys(folder) == [key]
+
+
+# Settings that would break every call are refused at start, in one line.
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0"])
+def test_an_upload_timeout_that_is_not_a_finite_positive_number_is_refused(
+    value, storage_env, tmp_path
+):
+    env = storage_env | {"SPOOL_DIR": str(tmp_path / "spool"), "UPLOAD_TIMEOUT": value}
+    storage_server.assert_refused(env, "UPLOAD_TIMEOUT")
+
+
+def test_a_spool_that_is_a_file_or_under_proc_is_refused(storage_env, tmp_path):
+    not_a_folder = tmp_path / "spool"
+    not_a_folder.write_text("")
+    for spool_dir in (not_a_folder, not_a_folder / "below", Path("/proc/spool")):
+        storage_server.assert_refused(storage_env | {"SPOOL_DIR": str(spool_dir)}, "SPOOL_DIR")
+
+
+def test_a_read_only_spool_is_refused(storage_env, tmp_path):
+    from test_storage_spool import tmpfs
+
+    with tmpfs(tmp_path / "read-only", "ro", "size=64k") as spool_dir:
+        storage_server.assert_refused(storage_env | {"SPOOL_DIR": str(spool_dir)}, "SPOOL_DIR")
+        env = storage_env | {"SPOOL_DIR": str(spool_dir / "not-yet-made")}
+        storage_server.assert_refused(env, "SPOOL_DIR")
+
+
+def test_the_spool_probe_leaves_nothing_behind(storage_env, tmp_path):
+    spool_dir = tmp_path / "new" / "spool"
+    Settings.from_env(storage_env | {"SPOOL_DIR": str(spool_dir)})
+    assert list(tmp_path.iterdir()) == [], "checking the spool must not create it"
+
+
+def test_keys_of_two_sessions_of_one_job_differ():
+    first, second = new_session_id(), new_session_id()
+    keys = [
+        object_key("", "transcripts", "transcript.json", room="r", job_id="AJ_1", started_at=0,
+                   session=session)
+        for session in (first, second)
+    ]  # fmt: skip
+    assert first != second and keys[0] != keys[1]
+    assert keys[0].split("/")[-2] == f"AJ_1.{first}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import re
 
 import pytest
 
@@ -91,3 +93,16 @@ def test_a_sas_connection_string_names_its_account(storage_env):
 
     assert (config.account_name, config.account_key) == ("callsarchive", "")
     assert open_store(config).describe() == f"azure://callsarchive/{config.container}"
+
+
+def test_check_fails_in_one_line_with_a_wrong_account_key(storage_env, tmp_path):
+    wrong = base64.b64encode(b"not the account key" * 3).decode()
+    env = storage_server.cli_env(storage_env | {"AZURE_STORAGE_ACCOUNT_KEY": wrong}, tmp_path)
+
+    checked = storage_server.run_cli("check", env=env, cwd=tmp_path)
+
+    assert checked.returncode == 1, checked.stdout
+    [line] = checked.stderr.strip().splitlines()
+    assert line.startswith("error: storage check failed: ")
+    assert re.search(r"AuthorizationFailure|403|Authentication", line), line
+    assert wrong not in checked.stdout + checked.stderr

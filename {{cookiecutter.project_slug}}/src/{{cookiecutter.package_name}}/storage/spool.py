@@ -97,7 +97,7 @@ class Spool:
 
         Unencodable characters (lone surrogates) become U+FFFD instead of failing the file.
         """
-        return self.write_chunks(key, (c.encode("utf-8", "replace") for c in chunks))
+        return self.write_chunks(key, (_encode(chunk) for chunk in chunks))
 
     def write_chunks(self, key: str, chunks: Iterable[bytes]) -> Path:
         """Write ``chunks`` under a temporary name, fsync, then link it to ``key`` (or a
@@ -112,7 +112,7 @@ class Spool:
                 out.writelines(chunks)
             os.fsync(handle.fileno())
             kill_point("write:synced")
-            return self._link_free(tmp, key)
+            return self._link_free(tmp, key, "write")
 
     def adopt(self, source: Path, key: str) -> Path:
         """Move ``source`` (e.g. from a job's temporary directory) into the spool.
@@ -125,7 +125,7 @@ class Spool:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                placed = self._link_free(source, key)
+                placed = self._link_free(source, key, "adopt")
             except OSError as error:
                 if error.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
                     raise
@@ -148,7 +148,7 @@ class Spool:
             out.flush()
             os.fsync(handle.fileno())
             kill_point("adopt:copied")
-            return self._link_free(tmp, key)
+            return self._link_free(tmp, key, "adopt")
 
     @contextlib.contextmanager
     def _temporary(self, key: str, folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
@@ -170,7 +170,7 @@ class Spool:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _link_free(self, source: Path, key: str) -> Path:
+    def _link_free(self, source: Path, key: str, step: str) -> Path:
         """Link ``source`` to ``key``'s path or the first free variant; fsync the folder."""
         for candidate in candidate_keys(key):
             target = self.path(candidate)
@@ -180,7 +180,7 @@ class Spool:
                 logger.warning("spool file %s exists: keeping both", target)
                 continue
             _fsync_directory(target.parent)
-            kill_point("write:linked")
+            kill_point(f"{step}:linked")
             return target
         raise SpoolError(f"{self.path(key)} and its variants all exist in the spool")
 
@@ -253,6 +253,13 @@ class Spool:
                 break
             with contextlib.suppress(OSError):
                 parent.rmdir()
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (os.fsdecode, an emoji cut in half)
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text).encode()
 
 
 def _fsync_directory(path: Path) -> None:

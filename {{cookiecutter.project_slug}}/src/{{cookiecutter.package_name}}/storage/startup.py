@@ -58,16 +58,17 @@ def check_apart(spool_dir: Path, storage_dir: Path, prefix: str = "") -> None:
     long as it is not where the objects go (``<prefix>/transcripts``, ``<prefix>/recordings``).
     """
     spool, store = spool_dir.resolve(), storage_dir.resolve()
-    if spool == store or store in spool.parents:
+    if spool == store or spool in store.parents:  # the store inside the spool
         overlap = True
-    elif spool in store.parents or store not in spool.parents:
-        overlap = spool in store.parents
-    else:
+    elif store in spool.parents:  # the spool inside the store: where do the objects go?
         inside = list(spool.relative_to(store).parts)
-        tops = [[*safe_prefix(prefix).split("/"), kind] for kind in KINDS]
-        tops = [[part for part in top if part] for top in tops]
-        # a key (top + rest) stored under the store equals a spool path (inside + top + rest)
+        tops = [
+            [part for part in [*safe_prefix(prefix).split("/"), kind] if part] for kind in KINDS
+        ]
+        # some key (top + rest) under the store is a spool path (inside + top + rest)
         overlap = any((inside + b)[: len(a)] == a for a in tops for b in tops)
+    else:
+        overlap = False
     if overlap:
         raise ConfigError(
             f"SPOOL_DIR={str(spool)!r} and LOCAL_STORAGE_DIR={str(store)!r} overlap: "
