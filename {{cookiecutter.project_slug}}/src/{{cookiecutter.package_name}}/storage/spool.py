@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from . import locks
-from .base import ObjectStore, StorageError, one_line
+from .base import ObjectStore, one_line
 from .integrity import Deadline, DeadlineExceeded, candidate_keys
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.storage")
@@ -52,8 +52,9 @@ KILL_AT_VARIABLE = "{{ cookiecutter.package_name | upper }}_KILL_AT"
 T = TypeVar("T")
 
 
-class SpoolError(StorageError):
-    """The spool could not be written (full disk, read-only, gone). One line."""
+class SpoolError(OSError):
+    """The spool could not be written (full disk, read-only, gone): one line, its ``errno``
+    the cause's. Nothing of the file is left in the spool then."""
 
 
 def kill_point(step: str) -> None:
@@ -187,7 +188,9 @@ class Spool:
     def _error(self, key: str, error: OSError) -> SpoolError:
         reason = error.strerror or one_line(error)
         full = " (the disk is full)" if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
-        return SpoolError(f"cannot write {key} to the spool {self.root}: {reason}{full}")
+        failure = SpoolError(f"cannot write {key} to the spool {self.root}: {reason}{full}")
+        failure.errno = error.errno
+        return failure
 
     def pending(self) -> list[str]:
         """Keys of finished files waiting for upload, oldest first.
