@@ -239,6 +239,21 @@ def test_a_journal_is_never_uploaded_beside_its_final_transcript(spool, store):
     assert spool.pending() == []
 
 
+def test_flush_does_not_wait_for_the_journal_of_a_live_session(spool, store):
+    journal = spool.write(JOURNAL, b'{"type": "session_start"}\n')
+    spool.write(TRANSCRIPT.replace("AJ_1", "AJ_2"), b"an earlier call")
+
+    with open(journal, "rb") as writer:
+        assert locks.lock(writer.fileno())  # the journal writer of a call in progress
+        started = time.monotonic()
+        results = flush(store, spool, timeout=20)
+        took = time.monotonic() - started
+
+    assert took < 5, f"flush waited {took:.1f}s for a live journal"
+    assert {r.key: r.ok for r in results} == {JOURNAL: False, results[0].key: True}
+    assert [r.error for r in results if not r.ok] == ["in use by a live session"]
+
+
 KILLED_SAVE = """
 import sys
 from pathlib import Path

@@ -453,7 +453,8 @@ def flush(
     """Upload everything waiting in the spool within ``deadline`` s. Blocking.
 
     Files another process holds are tried again at the end (waiting for their lock): a
-    file that process uploaded meanwhile counts as uploaded by it.
+    file that process uploaded meanwhile counts as uploaded by it. A journal still locked
+    belongs to a live session and is not waited for.
     """
     whole = Deadline(deadline)
     for stale in spool.recover():
@@ -464,6 +465,13 @@ def flush(
     for wait in (False, True):  # the second pass waits for the files that were busy
         for key in keys:
             if key in results and not results[key].busy:
+                continue
+            if wait and key.endswith(JOURNAL_SUFFIX):  # locked by its live session
+                results[key].error = "in use by a live session"
+                results[key].busy = False
+                if progress:
+                    printed += 1
+                    progress(f"[{printed}/{len(keys)}] {key}: {describe_result(results[key])}")
                 continue
             if whole.remaining() <= 0:
                 error = f"flush deadline of {deadline:g}s reached"
