@@ -8,10 +8,13 @@ then leaves the spool) or stays in the spool, unlocked, by its deadline.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
 
+import storage_server
 from fault_proxy import FaultProxy
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import locks, open_store
@@ -44,12 +47,18 @@ def store(settings):
 
 
 @pytest.fixture
-def proxied_store(storage_service, storage_env, proxy, settings):
-    """The store the agent uses, its endpoint behind the proxy."""
+def proxied_env(storage_service, storage_env, proxy, settings) -> dict[str, str]:
+    """The storage settings with the endpoint behind the proxy."""
     server, through = f"127.0.0.1:{storage_service.port}", f"127.0.0.1:{proxy.port}"
     env = {name: value.replace(server, through) for name, value in storage_env.items()}
     assert env != storage_env
-    env |= {"SPOOL_DIR": str(settings.spool_dir), "UPLOAD_TIMEOUT": "20"}
+    return env
+
+
+@pytest.fixture
+def proxied_store(proxied_env, settings):
+    """The store the agent uses, its endpoint behind the proxy."""
+    env = proxied_env | {"SPOOL_DIR": str(settings.spool_dir), "UPLOAD_TIMEOUT": "20"}
     return open_store(Settings.from_env(env).storage)
 
 
@@ -115,6 +124,40 @@ async def test_hung_storage_is_abandoned_at_the_deadline_and_the_file_unlocked(
     [flushed] = flush(proxied_store, spool)
     assert flushed.ok, flushed.error
     assert list(stored_objects(store).values()) == [data]
+
+
+ABANDONING_PROCESS = """
+import sys
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.storage import open_store
+from {{ cookiecutter.package_name }}.storage.spool import Spool, upload_from_spool
+
+settings = Settings.from_env()
+store, spool = open_store(settings.storage), Spool(settings.spool_dir)
+print(upload_from_spool(store, spool, sys.argv[1], timeout=2).error)
+"""
+
+
+def test_a_process_whose_upload_was_abandoned_exits_at_once(proxy, proxied_env, spool, tmp_path):
+    spool.write(KEY, os.urandom(12 * MiB))  # in parts: no SDK thread pool may outlive it
+    env = storage_server.cli_env(proxied_env, spool.root)
+
+    with proxy.faulty("trickle", interval=0.5):
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-c", ABANDONING_PROCESS, KEY],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        took = time.monotonic() - started
+
+    assert done.returncode == 0, done.stderr
+    assert "timed out after 2s" in done.stdout
+    assert took < 2 + 8, f"the process exited {took:.1f}s after starting (deadline 2s)"
+    print(f"abandoning process exited after {took:.2f}s")
 
 
 def test_flush_has_a_wall_clock_deadline(proxy, proxied_store, spool):

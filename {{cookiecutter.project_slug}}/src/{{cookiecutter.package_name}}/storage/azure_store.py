@@ -108,7 +108,7 @@ class AzureStore(VerifiedUploads):
                 overwrite=False,
                 validate_content=True,
                 content_settings=ContentSettings(content_md5=bytearray(digest.md5)),
-                max_concurrency=4,
+                max_concurrency=1,  # in this thread: see spool.with_deadline
             )
         except ResourceExistsError as error:
             raise ObjectExists(f"{self.location(key)} exists") from error

@@ -63,8 +63,10 @@ class S3Store(VerifiedUploads):
 
     def __init__(self, config: S3Config) -> None:
         self.config = config
+        # In the calling thread (no s3transfer pool): an upload abandoned at its deadline
+        # then lives in a daemon thread, and a hung server cannot hold the process's exit.
         self.transfer = TransferConfig(
-            multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=4
+            multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, use_threads=False
         )
         self._client: Any = None
         self._lock = threading.Lock()
