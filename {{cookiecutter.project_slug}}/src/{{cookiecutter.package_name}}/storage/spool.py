@@ -60,7 +60,7 @@ class SpoolError(OSError):
 def kill_point(step: str) -> None:
     """Die here, as a killed worker would, if the kill-point variable names ``step``."""
     if os.environ.get(KILL_AT_VARIABLE) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # no SIGKILL on Windows
 
 
 @contextlib.contextmanager
