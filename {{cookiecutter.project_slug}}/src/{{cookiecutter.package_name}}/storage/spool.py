@@ -281,12 +281,13 @@ class SaveResult:
     location: str | None = None
     spooled_at: Path | None = None
     error: str | None = None
-    by_other: bool = False  # another process uploaded (or superseded) it first
+    by_other: bool = False  # another process uploaded it first
     busy: bool = False  # another process held it
+    superseded: bool = False  # a journal dropped for its final transcript
 
     @property
     def ok(self) -> bool:
-        return self.location is not None or self.by_other
+        return self.location is not None or self.by_other or self.superseded
 
 
 def with_deadline(call: Callable[[], T], deadline: Deadline) -> T:
@@ -355,7 +356,7 @@ def _upload_locked(
     if final is not None:
         spool.remove(key)
         logger.info("dropped journal %s: the final transcript %s replaces it", path, final)
-        return SaveResult(key, by_other=True)
+        return SaveResult(key, superseded=True)
     reader = open(os.dup(handle.fileno()), "rb")  # noqa: SIM115 (the upload thread closes it)
 
     def upload() -> str:
@@ -491,6 +492,8 @@ def describe_result(result: SaveResult) -> str:
         return result.location
     if result.by_other:
         return "uploaded by another process"
+    if result.superseded:
+        return "dropped: its final transcript replaces this journal"
     return f"kept ({result.error})"
 
 
@@ -501,7 +504,9 @@ def flush_and_report(
     results = flush(store, spool, progress=progress, timeout=timeout)
     kept = [r for r in results if not r.ok]
     others = sum(r.by_other for r in results)
-    uploaded = len(results) - len(kept) - others
+    dropped = sum(r.superseded for r in results)
+    uploaded = len(results) - len(kept) - others - dropped
     summary = f"{uploaded} uploaded, {len(kept)} kept"
-    progress(summary + (f", {others} uploaded by another process" if others else ""))
+    summary += f", {others} uploaded by another process" if others else ""
+    progress(summary + (f", {dropped} journals replaced by their transcript" if dropped else ""))
     return 1 if kept else 0
