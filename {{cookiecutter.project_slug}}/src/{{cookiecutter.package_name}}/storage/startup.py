@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,16 +39,17 @@ def check_spool_dir(path: Path, variable: str = "SPOOL_DIR") -> Path:
         existing = existing.parent
     if not existing.is_dir():
         raise ConfigError(f"{variable}={str(path)!r} is under {str(existing)!r}, not a directory")
+    probe = ""
     try:
         probe = tempfile.mkdtemp(prefix=".tmp-probe-", dir=existing)
         with open(os.path.join(probe, "probe"), "wb") as handle:
             handle.write(b"probe")
-            os.fsync(handle.fileno())
-        os.remove(os.path.join(probe, "probe"))
-        os.rmdir(probe)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ConfigError(f"{variable}={str(path)!r} is not writable: {reason}") from None
+    finally:
+        if probe:
+            shutil.rmtree(probe, ignore_errors=True)
     return path
 
 
