@@ -117,7 +117,8 @@ async def test_hung_storage_is_abandoned_at_the_deadline_and_the_file_unlocked(
 
     assert not result.ok
     assert "timed out after 3s" in result.error
-    assert took < deadline + 1.5, f"{fault}: the save took {took:.1f}s"
+    # generous: a loaded CI machine is slow, a hang is for ever (the fault lasts 30 s+)
+    assert took < deadline + 5, f"{fault}: the save took {took:.1f}s"
     assert spool.path(KEY).read_bytes() == data
     print(f"{fault}: save returned after {took:.2f}s (deadline {deadline:g}s)")
 
@@ -156,7 +157,8 @@ def test_a_process_whose_upload_was_abandoned_exits_at_once(proxy, proxied_env, 
 
     assert done.returncode == 0, done.stderr
     assert "timed out after 2s" in done.stdout
-    assert took < 2 + 8, f"the process exited {took:.1f}s after starting (deadline 2s)"
+    # start-up and the SDK import included; a process held by a pool ran 120 s and more
+    assert took < 2 + 20, f"the process exited {took:.1f}s after starting (deadline 2s)"
     print(f"abandoning process exited after {took:.2f}s")
 
 
@@ -170,7 +172,7 @@ def test_flush_has_a_wall_clock_deadline(proxy, proxied_store, spool):
         results = flush(proxied_store, spool, timeout=2, deadline=5)
         took = time.monotonic() - started
 
-    assert took < 5 + 1.5, f"flush took {took:.1f}s"
+    assert took < 5 + 5, f"flush took {took:.1f}s"
     assert [r.ok for r in results] == [False] * 4
     assert sorted(spool.pending()) == sorted(keys)
 

@@ -249,7 +249,7 @@ def test_flush_does_not_wait_for_the_journal_of_a_live_session(spool, store):
         results = flush(store, spool, timeout=20)
         took = time.monotonic() - started
 
-    assert took < 5, f"flush waited {took:.1f}s for a live journal"
+    assert took < 10, f"flush waited {took:.1f}s for a live journal (UPLOAD_TIMEOUT 20s)"
     assert {r.key: r.ok for r in results} == {JOURNAL: False, results[0].key: True}
     assert [r.error for r in results if not r.ok] == ["in use by a live session"]
 
