@@ -28,6 +28,7 @@ from {{ cookiecutter.package_name }}.storage.spool import (
     SpoolError,
     flush,
     save_direct,
+    save_from,
 )
 
 KiB, MiB = 1024, 1024 * 1024
@@ -108,6 +109,21 @@ async def test_when_the_spool_is_full_the_files_go_straight_to_storage(tmp_path,
 
     assert from_path.ok and from_memory.ok, (from_path.error, from_memory.error)
     assert stored(store) == {RECORDING: recording.read_bytes(), TRANSCRIPT: transcript}
+
+
+async def test_save_from_uploads_the_file_it_is_given_spooled_or_not(spool, store, tmp_path):
+    spool.write(TRANSCRIPT, b"an earlier session's")
+    mine = spool.write(TRANSCRIPT, b"this session's")  # the key was taken: a -2 variant
+    elsewhere = tmp_path / "audio.ogg"
+    elsewhere.write_bytes(b"not spooled")
+
+    spooled = await save_from(store, spool, TRANSCRIPT, mine, timeout=20)
+    direct = await save_from(store, spool, RECORDING, elsewhere, timeout=20)
+
+    assert spooled.ok and direct.ok, (spooled.error, direct.error)
+    assert store.read_bytes(spool.key_of(mine)) == b"this session's"
+    assert store.read_bytes(RECORDING) == b"not spooled"
+    assert spool.pending() == [TRANSCRIPT], "the other session's file waits for its own save"
 
 
 def test_unencodable_text_is_spooled_not_refused(spool):

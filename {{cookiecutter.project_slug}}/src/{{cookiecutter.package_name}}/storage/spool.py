@@ -429,6 +429,17 @@ async def save_direct(
     return result
 
 
+async def save_from(
+    store: ObjectStore, spool: Spool, key: str, path: Path, *, timeout: float = UPLOAD_DEADLINE
+) -> SaveResult:
+    """Upload the file at ``path`` for ``key``: through the spool if it is spooled (under
+    its own spool key, which is a ``-2`` variant if ``key`` was taken there), else
+    straight from where it is (``save_direct``)."""
+    if path.resolve().is_relative_to(spool.root.resolve()):
+        return await save(store, spool, spool.key_of(path), timeout=timeout)
+    return await save_direct(store, key, path=path, timeout=timeout)
+
+
 def _log(store: ObjectStore, result: SaveResult) -> None:
     if result.ok:
         logger.info("saved %s", result.location or f"{store.describe()}/{result.key}")
