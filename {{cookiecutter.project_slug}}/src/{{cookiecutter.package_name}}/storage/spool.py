@@ -309,7 +309,7 @@ def with_deadline(call: Callable[[], T], deadline: Deadline) -> T:
             done.set()
 
     threading.Thread(target=run, name="upload", daemon=True).start()
-    if not done.wait(deadline.remaining()):
+    if not done.wait(min(deadline.remaining(), threading.TIMEOUT_MAX)):
         deadline.abandoned = True
         raise DeadlineExceeded(f"timed out after {deadline.seconds:g}s")
     if "error" in outcome:
