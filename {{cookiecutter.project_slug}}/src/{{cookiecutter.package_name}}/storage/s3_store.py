@@ -195,6 +195,7 @@ class S3Store(VerifiedUploads):
 
         return size, chunks()
 
+
 def _if_none_match(params: dict[str, Any], **_: Any) -> None:
     params["IfNoneMatch"] = "*"
 
