@@ -32,8 +32,7 @@ from .recording import Recording
 from .settings import DRAIN_TIMEOUT, SESSION_END_TIMEOUT, SHUTDOWN_PROCESS_TIMEOUT, Settings
 from .storage import ObjectStore, layout, open_store
 from .storage.base import one_line
-from .storage.spool import SaveResult, Spool, flush
-from .storage.spool import save as upload_spooled
+from .storage.spool import SaveResult, Spool, flush, save_from
 from .transcript import TRANSCRIPT_FORMAT
 from .transcript.capture import TranscriptCapture
 from .transcript.formats import FORMATS
@@ -211,27 +210,17 @@ class SessionArchive:
 
     async def _upload(self, key: str, path: Path) -> SaveResult:
         """Upload one file: from the spool (kept there on failure), or, when the spool
-        could not take it, straight from where it is."""
+        could not take it, straight from where it is, both within UPLOAD_TIMEOUT."""
+        spooled = path.resolve().is_relative_to(self.spool.root.resolve())
         timeout = self.settings.upload_timeout
-        if path.is_relative_to(self.spool.root.resolve()):
-            return await upload_spooled(self.store, self.spool, key, timeout=timeout)
-        upload = asyncio.to_thread(self.store.upload_file, path, key)
-        try:
-            location = await asyncio.wait_for(upload, timeout)
-        except Exception as error:
-            reason = "timed out" if isinstance(error, asyncio.TimeoutError) else one_line(error)
-            journal = self.capture.journal.path
-            if key == self.transcript_key and journal.exists():
-                fate = f"kept at {path}, and its live journal at {journal} for flush"
-            else:
-                fate = "LOST: neither the spool nor storage took it"
-            logger.error("upload of %s from %s failed (%s); %s", key, path, reason, fate)
-            return SaveResult(key, error=reason)
-        logger.info("saved %s", location)
-        if key == self.transcript_key:  # uploaded from a temporary file
-            self.capture.journal.path.unlink(missing_ok=True)
-            path.unlink(missing_ok=True)
-        return SaveResult(key, location=location)
+        result = await save_from(self.store, self.spool, key, path, timeout=timeout)
+        if key == self.transcript_key and not spooled:  # from a temporary file
+            if result.ok:
+                self.capture.journal.path.unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
+            elif self.capture.journal.path.exists():
+                logger.error("the live journal %s stays for flush", self.capture.journal.path)
+        return result
 {%- if cookiecutter.recording != "none" %}
 
     async def _finish_recording(self) -> tuple[str, Path] | None:
