@@ -157,8 +157,8 @@ class EgressRecording:
     async def _stop_duplicates(self, deadline: float) -> None:
         """Find every egress of this session (same room and file path): one a failed start
         did create, and any a replayed start created besides ours. Stop all but ours."""
-        if self.egress_id is None and not self._start_unconfirmed and not self.filepath:
-            return
+        if self.egress_id is None and not self._start_unconfirmed:
+            return  # no start reached LiveKit, or it was refused outright
         listing = proto.ListEgressRequest(room_name=self.room, active=True)
         try:
             found = await self._call(self.ctx.api.egress.list_egress(listing), deadline)
