@@ -1,7 +1,7 @@
 """Template-level benchmarks: prints ONE table of medians and ratios.
 
-    python bench/run.py            full run (about 3.5 minutes on 2 cores, plus ~40 s of harness)
-    python bench/run.py --quick    CI smoke: small sizes, few repetitions, < 60 s
+    python bench/run.py            full run (about 9 minutes on 2 cores, plus ~40 s of harness)
+    python bench/run.py --quick    CI smoke: small sizes, few repetitions, about 75 s
     python bench/run.py --profile  also print pyinstrument profiles of archive.close
 
 Goals are reported (met / MISSED), never asserted: the exit code is 1 only when a
@@ -28,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import calls  # noqa: E402
 import cold_start  # noqa: E402
 import durability  # noqa: E402
 import harness_time  # noqa: E402
@@ -48,6 +49,10 @@ class Plan:
     memory_turns: int
     memory_steps: int
     harness_tiers: tuple[str, ...]
+    hangup_repeats: int
+    hangup_backends: tuple[str, ...]
+    call_seconds: float
+    call_rounds: int
 
 
 FULL = Plan(
@@ -60,6 +65,10 @@ FULL = Plan(
     memory_turns=1000,
     memory_steps=2,
     harness_tiers=("fast",),
+    hangup_repeats=3,
+    hangup_backends=durability.BACKENDS,
+    call_seconds=30.0,
+    call_rounds=5,
 )
 QUICK = Plan(
     sizes=loop_cost.Sizes(item_turns=100, stall_turns=(100, 200), repeats=1),
@@ -71,6 +80,10 @@ QUICK = Plan(
     memory_turns=200,
     memory_steps=2,
     harness_tiers=(),
+    hangup_repeats=1,
+    hangup_backends=("local",),
+    call_seconds=10.0,
+    call_rounds=1,
 )
 MEMORY_GOAL_MB = 10.0  # per 1,000 turns, for the capture's own share
 
@@ -99,6 +112,41 @@ def render_all(root: Path) -> tuple[dict[str, Path], dict[str, Path], list[Row]]
             label = f"render storage_backend={backend}"
             failures.append(Row("-", label, str(error)[:160], "", FAILED))
     return by_format, by_backend, failures
+
+
+def render_recordings(root: Path, agent_audio: Path | None) -> tuple[dict[str, Path], list[Row]]:
+    """Local projects per recording mode, for section 7 (agent_audio is the default)."""
+    projects = {"agent_audio": agent_audio} if agent_audio else {}
+    failures = []
+    for mode in ("egress_audio", "none"):
+        try:
+            projects[mode] = render(root / f"recording-{mode}", recording=mode)
+        except Exception as error:
+            failures.append(Row("7", f"render recording={mode}", str(error)[:160], "", FAILED))
+    return projects, failures
+
+
+def call_sections(
+    plan: Plan,
+    by_backend: dict[str, Path],
+    emulators: dict[str, durability.Emulator | Exception],
+    work: Path,
+) -> list[Row]:
+    progress("6. hang-up → durable, real worker and job process, per backend")
+    envs: dict[str, dict[str, str] | Exception] = {
+        "local": {"LOCAL_STORAGE_DIR": str(work / "calls" / "local-store")}
+    }
+    for name, emulator in emulators.items():
+        envs[name] = emulator.env if isinstance(emulator, durability.Emulator) else emulator
+    projects = {b: p for b, p in by_backend.items() if b in plan.hangup_backends}
+    rows = calls.hangup_rows(projects, envs, plan.hangup_repeats, work / "calls" / "hangup")
+    progress("7. CPU per call-minute, generated vs quickstart (all at once)")
+    recordings, failures = render_recordings(work / "renders", by_backend.get("local"))
+    if failures or "agent_audio" not in recordings:
+        return rows + failures
+    return rows + calls.cpu_rows(
+        recordings, envs["local"], plan.call_seconds, plan.call_rounds, work / "calls" / "cpu"
+    )
 
 
 def memory_rows(project: Path, plan: Plan) -> list[Row]:
@@ -160,7 +208,7 @@ async def durability_section(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="CI smoke mode (< 60 s)")
+    parser.add_argument("--quick", action="store_true", help="CI smoke mode (about 75 s)")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profiles of close")
     parser.add_argument("--slow-tier", action="store_true", help="also time the harness slow tier")
     parser.add_argument("--no-harness", action="store_true", help="skip timing the harness")
@@ -185,6 +233,7 @@ def main() -> int:
         progress("starting storage emulators")
         emulators = durability.start_emulators(list(durability.BACKENDS[1:]))
         rows += asyncio.run(durability_section(plan, by_backend, emulators, work, args.quick))
+        rows += call_sections(plan, by_backend, emulators, work)
         progress("3. worker cold start (fresh interpreters, alternating)")
         cold = {b: p for b, p in by_backend.items() if b in plan.cold_backends}
         try:
