@@ -168,6 +168,18 @@ def test_unreadable_input_is_a_one_line_error(tmp_path, content):
     assert "cannot read" in one_line_error(samples.run_cli(str(path), cwd=tmp_path))
 
 
+@pytest.mark.parametrize("moment", ["NaN", "Infinity", "1e400", "-1e300", "253402300800"])
+@pytest.mark.parametrize("name", ["json", "text", "srt"])
+def test_a_hand_edited_time_that_is_no_time_is_a_one_line_error(tmp_path, moment, name):
+    """Python's json reads NaN and Infinity; no format can print them as a time."""
+    path = tmp_path / "edited.json"
+    item = {"type": "message", "role": "user", "text": "hi", "created_at": "TIME"}
+    document = json.dumps({"session": {"room": "r"}, "items": [item]})
+    path.write_text(document.replace('"TIME"', moment), encoding="utf-8")
+    line = one_line_error(samples.run_cli(str(path), "--format", name, cwd=tmp_path))
+    assert "cannot read" in line and "not a time" in line
+
+
 def test_binary_input_is_a_one_line_error(tmp_path):
     path = tmp_path / "recording.ogg"
     path.write_bytes(b"OggS\x00\x02\xff\xfe" * 10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -59,7 +60,12 @@ def parse_time(value: Any) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        seconds = float(value)
+        # a hand-edited file can hold NaN, 1e400 or a year past 9999: refuse it here, not
+        # with a traceback when the time is printed
+        if not math.isfinite(seconds) or not -62135596800 <= seconds < 253402300800:
+            raise ValueError(f"not a time: {value!r}")
+        return seconds
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
