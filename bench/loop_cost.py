@@ -213,8 +213,7 @@ async def run(projects: dict[str, Path], sizes: Sizes, workdir: Path) -> list[Ro
             rows.append(Row("1", f"live capture ({fmt})", reason, "", FAILED))
             continue
         docs = docs or results[fmt].docs_pause
-    # As many windows as closes per format, each as long as a typical close; measured
-    # after the formats so the switch interval their prewarm sets applies.
+    # As many windows as closes per format, each as long as a typical close.
     closes = [median(v) for r in results.values() for v in r.close_seconds.values()]
     window = median(closes) if closes else 0.1
     busy = await busy_thread_jitter(sizes.repeats * len(sizes.stall_turns), window)
