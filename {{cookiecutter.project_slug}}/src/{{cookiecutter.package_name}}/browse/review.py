@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..transcript.formats.common import clock
-from ..transcript.model import Entry, Transcript, iso_utc
+from ..transcript.formats.common import clock, identity_facts, one_line_facts
+from ..transcript.model import Entry, Transcript
 from .readers import UNKNOWN_ORIGIN
 
 # Which side of a stereo recording is who, by recording kind (see recording/).
@@ -118,12 +118,6 @@ def latency_rows(turns: list[Turn]) -> list[LatencyRow]:
     return rows
 
 
-def _duration(session: Any) -> str:
-    if session.started_at and session.ended_at and session.ended_at >= session.started_at:
-        return clock(session.ended_at - session.started_at)
-    return ""
-
-
 def _times(transcript: Transcript) -> str:
     if transcript.origin == UNKNOWN_ORIGIN:  # srt says nothing of when it started
         return "offsets from the start of the recording"
@@ -131,26 +125,17 @@ def _times(transcript: Transcript) -> str:
 
 
 def facts(transcript: Transcript) -> list[tuple[str, str]]:
-    session = transcript.session
-    recording = session.recording or {}
-    rows = [
-        ("Room", session.room),
-        ("Room ID", session.room_id),
-        ("Job ID", session.job_id),
-        ("Agent", session.agent_name),
-        ("Started", iso_utc(session.started_at) or ""),
-        ("Ended", iso_utc(session.ended_at) or ""),
-        ("Duration", _duration(session)),
-        ("Close reason", session.close_reason or ""),
-        *((f"{kind.upper()} model", str(name)) for kind, name in session.models.items()),
+    recording = transcript.session.recording or {}
+    kind = str(recording.get("kind") or "")
+    return one_line_facts([
+        *identity_facts(transcript.session),
         ("Recording", str(recording.get("status") or ("none" if not recording else ""))),
-        ("Recording kind", str(recording.get("kind") or "")),
+        ("Recording kind", kind),
         ("Recording format", str(recording.get("format") or "")),
-        ("Channels", CHANNEL_MAPS.get(str(recording.get("kind")), "")),
+        ("Channels", str(recording.get("channels") or CHANNEL_MAPS.get(kind, ""))),
         ("Recording error", str(recording.get("error") or "")),
         ("Times", _times(transcript)),
-    ]
-    return [(label, " ".join(str(value).split())) for label, value in rows if value]
+    ])  # fmt: skip
 
 
 def build(transcript: Transcript) -> Review:

@@ -5,11 +5,10 @@ never taken from a request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..storage.base import RANGE_CHUNK, ReadRange
+from ..storage.base import ReadRange, file_range
 from ..transcript.model import Transcript
 from .catalog import Catalog, SessionFiles
 from .readers import read_transcript
@@ -32,25 +31,6 @@ MAX_TRANSCRIPT = 32 * 1024 * 1024
 
 def media_type(name: str) -> str | None:
     return MEDIA_TYPES.get(Path(name).suffix.lower()) if name.startswith("recording.") else None
-
-
-def file_range(path: Path, start: int = 0, stop: int | None = None) -> ReadRange:
-    """A local file's size, and its bytes ``[start, stop)`` in chunks (as stores do)."""
-    size = path.stat().st_size
-    end = size if stop is None else min(stop, size)
-
-    def chunks() -> Iterator[bytes]:
-        with open(path, "rb") as handle:
-            handle.seek(start)
-            position = start
-            while position < end:
-                data = handle.read(min(RANGE_CHUNK, end - position))
-                if not data:
-                    return
-                position += len(data)
-                yield data
-
-    return size, chunks()
 
 
 @dataclass

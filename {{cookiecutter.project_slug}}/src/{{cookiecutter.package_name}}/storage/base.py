@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -52,6 +53,17 @@ class ObjectStore(Protocol):
         ...
 
 
+def fsync_directory(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (its directory entry)."""
+    if os.name == "nt":  # Windows cannot open a folder to fsync it
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def one_line(error: BaseException) -> str:
     """An exception as a single log-safe line."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -62,3 +74,22 @@ def one_line(error: BaseException) -> str:
 ReadRange = tuple[int, Iterator[bytes]]
 # Bytes a range read asks the backend for at a time (and so about the most it holds).
 RANGE_CHUNK = 256 * 1024
+
+
+def file_range(path: Path, start: int = 0, stop: int | None = None) -> ReadRange:
+    """``read_range`` for a local file (the local store's objects, the spool's files)."""
+    size = path.stat().st_size
+    end = size if stop is None else min(stop, size)
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            position = start
+            while position < end:
+                data = handle.read(min(RANGE_CHUNK, end - position))
+                if not data:
+                    raise StorageError(f"{path} shrank while it was read")
+                position += len(data)
+                yield data
+
+    return size, chunks()

@@ -15,11 +15,10 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import RANGE_CHUNK, ObjectExists, ReadRange, StorageError
+from .base import ObjectExists, ReadRange, StorageError, file_range, fsync_directory
 from .integrity import Deadline, Digest, VerifiedUploads, digest_of
 from .local import LocalConfig
 
@@ -71,7 +70,7 @@ class LocalStore(VerifiedUploads):
             _link_new(Path(tmp), target)
         finally:
             Path(tmp).unlink(missing_ok=True)
-        _fsync_directory(target.parent)  # make the new name itself durable
+        fsync_directory(target.parent)  # make the new name itself durable
 
     def holds(self, key: str, digest: Digest) -> bool | None:
         target = self._path(key)
@@ -96,23 +95,7 @@ class LocalStore(VerifiedUploads):
         return sorted(p.relative_to(self.root).as_posix() for p in found)
 
     def read_range(self, key: str, start: int = 0, stop: int | None = None) -> ReadRange:
-        """The file's size, and its bytes ``[start, stop)`` read in ``RANGE_CHUNK`` pieces."""
-        path = self._path(key)
-        size = path.stat().st_size
-        end = size if stop is None else min(stop, size)
-
-        def chunks() -> Iterator[bytes]:
-            with open(path, "rb") as handle:
-                handle.seek(start)
-                position = start
-                while position < end:
-                    data = handle.read(min(RANGE_CHUNK, end - position))
-                    if not data:
-                        raise StorageError(f"{path} shrank while it was read")
-                    position += len(data)
-                    yield data
-
-        return size, chunks()
+        return file_range(self._path(key), start, stop)
 
 
 def _link_new(tmp: Path, target: Path) -> None:
@@ -130,13 +113,3 @@ def _link_new(tmp: Path, target: Path) -> None:
         except FileExistsError:
             raise ObjectExists(f"{target} exists") from None
         os.replace(tmp, target)
-
-
-def _fsync_directory(path: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder to fsync it
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

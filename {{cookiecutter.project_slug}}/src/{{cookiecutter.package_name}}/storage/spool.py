@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from . import locks
-from .base import ObjectStore, one_line
+from .base import ObjectStore, fsync_directory, one_line
 from .integrity import Deadline, DeadlineExceeded, candidate_keys
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.storage")
@@ -180,7 +180,7 @@ class Spool:
             except FileExistsError:
                 logger.warning("spool file %s exists: keeping both", target)
                 continue
-            _fsync_directory(target.parent)
+            fsync_directory(target.parent)
             kill_point(f"{step}:linked")
             return target
         raise SpoolError(f"{self.path(key)} and its variants all exist in the spool")
@@ -263,16 +263,6 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates (os.fsdecode, an emoji cut in half)
         return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text).encode()
-
-
-def _fsync_directory(path: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder to fsync it
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..model import Entry, Transcript, iso_utc
+from ..model import Entry, SessionInfo, Transcript, iso_utc
 
 INTERRUPTED = "interrupted"
 
@@ -29,14 +29,13 @@ def shorten(text: str, limit: int) -> str:
     return f"{flat[:limit]}… (+{len(flat) - limit} chars)"
 
 
-def session_facts(transcript: Transcript) -> list[tuple[str, str]]:
-    """The header as (label, value) pairs, empty values left out."""
-    session = transcript.session
+def identity_facts(session: SessionInfo) -> list[tuple[str, str]]:
+    """The session's room, job, times and models: the header's first rows, in every
+    format and on the review page."""
     duration = ""
-    if session.started_at and session.ended_at:
+    if session.started_at and session.ended_at and session.ended_at >= session.started_at:
         duration = clock(session.ended_at - session.started_at)
-    recording = session.recording or {}
-    facts = [
+    return [
         ("Room", session.room),
         ("Room ID", session.room_id),
         ("Job ID", session.job_id),
@@ -45,8 +44,20 @@ def session_facts(transcript: Transcript) -> list[tuple[str, str]]:
         ("Ended", iso_utc(session.ended_at) or ""),
         ("Duration", duration),
         ("Close reason", session.close_reason or ""),
-        *((f"{kind.upper()} model", name) for kind, name in session.models.items()),
+        *((f"{kind.upper()} model", str(name)) for kind, name in session.models.items()),
+    ]
+
+
+def one_line_facts(facts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each value on one line; empty values left out."""
+    return [(label, " ".join(str(value).split())) for label, value in facts if value]
+
+
+def session_facts(transcript: Transcript) -> list[tuple[str, str]]:
+    """The header as (label, value) pairs, empty values left out."""
+    recording = transcript.session.recording or {}
+    return one_line_facts([
+        *identity_facts(transcript.session),
         ("Recording", "; ".join(f"{k}: {v}" for k, v in recording.items() if v is not None)),
         ("Times", f"offsets from {transcript.describe_origin()}"),
-    ]
-    return [(label, " ".join(str(value).split())) for label, value in facts if value]
+    ])  # fmt: skip
