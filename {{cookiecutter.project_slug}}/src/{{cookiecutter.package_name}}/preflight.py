@@ -7,7 +7,6 @@ with a placeholder URL, retry for minutes) and still exit 0.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 
 from .settings import ConfigError, Settings
@@ -46,28 +45,11 @@ def problems(env: Mapping[str, str] | None = None, options: tuple[str, ...] = ()
         if name not in given and not (env.get(name) or "").strip():
             found.append(f"{name} is not set: {why}")
     try:
-        settings = Settings.from_env(env)
+        Settings.from_env(env)  # storage settings, and a spool it can write (startup.py)
     except ConfigError as error:
         found.append(str(error))
-    else:
-        found.extend(spool_problems(settings))
     return found
 
 
 def given_option(option: str, args: tuple[str, ...]) -> bool:
     return any(arg == option or arg.startswith(f"{option}=") for arg in args)
-
-
-def spool_problems(settings: Settings) -> list[str]:
-    """The spool must be a directory this process can write to: try it."""
-    spool = settings.spool_dir
-    try:
-        spool.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=spool) as probe:
-            probe.write(b"spool probe")
-            probe.flush()
-            os.fsync(probe.fileno())
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return [f"SPOOL_DIR={str(spool)!r} is not a writable directory ({reason})"]
-    return []
