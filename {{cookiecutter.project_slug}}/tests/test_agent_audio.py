@@ -40,7 +40,8 @@ async def test_recording_is_stereo_opus_saved_under_recordings(settings):
     expected_key = archive.key("recordings", "recording.ogg")
     assert {r.key: r.ok for r in results} == {expected_key: True, archive.transcript_key: True}
     parts = expected_key.split("/")
-    assert "recordings" in parts and parts[-3:] == ["fake-room", "job-audio", "recording.ogg"]
+    job_segment = f"job-audio.{archive.session_id}"
+    assert "recordings" in parts and parts[-3:] == ["fake-room", job_segment, "recording.ogg"]
     store = open_store(settings.storage)
     stored = await asyncio.to_thread(store.read_bytes, expected_key)
     assert stored == recorded

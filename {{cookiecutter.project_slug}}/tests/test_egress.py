@@ -33,7 +33,7 @@ from {{ cookiecutter.package_name }}.recording.cli import SECRET_FIELDS, start_r
 from {{ cookiecutter.package_name }}.recording.notice import RECORDING_NOTICE
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import open_store
-from {{ cookiecutter.package_name }}.storage.layout import safe_segment
+from {{ cookiecutter.package_name }}.storage.layout import ObjectKey, object_key, safe_segment
 from {{ cookiecutter.package_name }}.transcript import TRANSCRIPT_FORMAT
 from {{ cookiecutter.package_name }}.transcript.model import Transcript
 from twirp_server import API_KEY, API_SECRET, TwirpEgressServer
@@ -43,6 +43,7 @@ SRC = Path(egress.__file__).resolve().parents[2]
 ROOM = "support desk/42"
 JOB_ID = "AJ_egress_test"
 DATE = r"\d{4}/\d{2}/\d{2}"
+SESSION = "5e551017"  # what SessionArchive.session_id would be (layout.new_session_id)
 USER_TURNS = ["Can you hear me"]
 AGENT_REPLIES = ["Hello, how can I help", "Yes, loud and clear"]
 {%- if backend == "s3" %}
@@ -75,6 +76,17 @@ def credentials_env(tmp_path: Path) -> dict[str, str]:
 {%- else %}
     return {}
 {%- endif %}
+
+
+def session_key(settings: Settings) -> ObjectKey:
+    """The ``key`` archive.start gives the recording: SessionArchive.key for this job."""
+    started_at = time.time()
+
+    def key(kind: str, filename: str) -> str:
+        where = {"room": ROOM, "job_id": JOB_ID, "started_at": started_at, "session": SESSION}
+        return object_key(settings.storage_prefix, kind, filename, **where)
+
+    return key
 
 
 @pytest.fixture
@@ -189,15 +201,15 @@ async def test_start_request_records_the_room_to_the_configured_storage(
     egress_settings, storage_env, livekit_env, twirp
 ):
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
 
     (request,) = twirp.calls("StartRoomCompositeEgress")
     assert request.room_name == ROOM
     assert_media(request)
     output = request.file_outputs[0]
-    # the storage layout: <prefix>/recordings/<date>/<room>/<job-id>/recording.<ext>
-    pattern = rf"prod/agents/recordings/{DATE}/{re.escape(safe_segment(ROOM))}/{JOB_ID}/"
+    # the storage layout: <prefix>/recordings/<date>/<room>/<job-id>.<session>/recording.<ext>
+    pattern = rf"prod/agents/recordings/{DATE}/{re.escape(safe_segment(ROOM))}/{JOB_ID}\.{SESSION}/"
     assert re.fullmatch(pattern + rf"recording\.{egress_output.EXTENSION}", output.filepath)
     assert_upload_block(output, storage_env)
     assert recording.egress_id == "EG_test1"
@@ -314,7 +326,7 @@ async def test_unavailable_egress_is_logged_and_recorded_as_failed(
 ):
     twirp.fail("StartRoomCompositeEgress", "unavailable", "egress not connected", 503)
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         with caplog.at_level(logging.ERROR):
             await recording.start()
         header, file = await recording.finish()
@@ -331,7 +343,7 @@ async def test_a_token_signed_with_the_wrong_secret_is_rejected(
 ):
     monkeypatch.setenv("LIVEKIT_API_SECRET", "not-the-server-secret-but-long-enough")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
         header, _ = await recording.finish()
 
@@ -346,7 +358,7 @@ async def test_a_start_that_times_out_is_bounded_and_its_egress_stopped(
     # the server creates the egress but never answers: the client times out
     twirp.hang("StartRoomCompositeEgress")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
         assert recording.egress_id is None and "no answer from LiveKit" in recording.error
         header, _ = await recording.finish()
@@ -364,7 +376,7 @@ async def test_an_egress_that_ends_failed_is_reported_with_its_error(
     twirp.end_status = proto.EgressStatus.EGRESS_FAILED
     twirp.end_error = "upload failed: AccessDenied"
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
         header, _ = await recording.finish()
 
@@ -378,7 +390,7 @@ async def test_a_stop_that_hangs_is_bounded(egress_settings, livekit_env, twirp,
     # the egress stops but the answer is lost: the status read still finds it complete
     twirp.hang("StopEgress")
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
         header, _ = await recording.finish()
 
@@ -391,7 +403,7 @@ async def test_a_refused_stop_leaves_the_egress_active_and_says_so(
 ):
     twirp.fail("StopEgress", "internal", "egress service overloaded", 500)
     async with job_context(egress_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), egress_settings)
+        recording = Recording(ctx, AgentSession(), egress_settings, session_key(egress_settings))
         await recording.start()
         with caplog.at_level(logging.WARNING):
             header, _ = await recording.finish()
@@ -416,7 +428,7 @@ async def test_a_sas_connection_string_cannot_record_and_says_why(
     }
     sas_settings = Settings.from_env(env)
     async with job_context(sas_settings) as ctx:
-        recording = Recording(ctx, AgentSession(), sas_settings)
+        recording = Recording(ctx, AgentSession(), sas_settings, session_key(sas_settings))
         await recording.start()
         header, _ = await recording.finish()
 

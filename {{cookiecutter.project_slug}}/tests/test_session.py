@@ -114,6 +114,30 @@ async def test_saved_transcript_holds_every_turn_in_order(settings):
     assert info.models == {"stt": "fake/scripted", "llm": "fake/scripted", "tts": "fake/tone"}
 
 
+async def test_two_sessions_of_one_job_at_once_each_keep_their_own_files(settings):
+    """A job id is not unique enough (two AgentSessions in one job, a replayed job id):
+    each session has its own keys, so no journal is shared and nothing lands on ``-2``."""
+    (_, first), (_, second) = await asyncio.gather(
+        play(settings, "job-twice"), play(settings, "job-twice")
+    )
+    assert first.transcript_key != second.transcript_key
+    assert first.capture.journal.path != second.capture.journal.path
+    results = await asyncio.gather(first.close(), second.close())
+
+    store = open_store(settings.storage)
+    for archive, saved in zip((first, second), results, strict=True):
+        assert [r.key for r in saved if not r.ok] == []
+        assert all(r.location and r.location.endswith(r.key) for r in saved)  # no `-2`
+        text = (await asyncio.to_thread(store.read_bytes, archive.transcript_key)).decode()
+        position = 0
+        for _, said in EXPECTED:
+            position = " ".join(text.split()).index(said, position) + len(said)
+        recording = archive.info.recording or {}
+        if recording.get("kind") == "agent_audio":  # names the file the upload wrote
+            assert recording["location"] in [r.location for r in saved]
+    assert Spool(settings.spool_dir).pending() == []
+
+
 async def test_live_journal_survives_an_abandoned_session(settings):
     """A process killed mid-call leaves a valid journal holding every turn so far."""
     conversation, archive = await play(settings, "job-killed")

@@ -83,7 +83,7 @@ async def start(ctx: JobContext, session: AgentSession, *, agent: Agent, **optio
 {%- endif %}
     options.setdefault("room", ctx.room)
 {%- if cookiecutter.recording != "none" %}
-    archive.recording = recording = Recording(ctx, session, settings)
+    archive.recording = recording = Recording(ctx, session, settings, archive.key)
     options.update(recording.start_options())
 {%- endif %}
     try:
@@ -125,6 +125,8 @@ class SessionArchive:
         self.store = store
         self.info = info
         self.spool = Spool(settings.spool_dir)
+        # keys of their own even for two sessions of one job: no shared journal, no `-2`
+        self.session_id = layout.new_session_id()
         extension = FORMATS[TRANSCRIPT_FORMAT].extension
         self.transcript_key = self.key("transcripts", f"transcript.{extension}")
         self.capture = TranscriptCapture(
@@ -184,6 +186,7 @@ class SessionArchive:
             room=self.info.room,
             job_id=self.info.job_id,
             started_at=self.info.started_at or time.time(),
+            session=self.session_id,
         )
 
     async def close(self) -> list[SaveResult]:

@@ -1,6 +1,7 @@
 """The sessions the storage layout holds, found one day prefix at a time.
 
-Keys follow ``storage/layout.py``: ``<prefix>/<kind>/<YYYY>/<MM>/<DD>/<room>/<job-id>/<file>``.
+Keys follow ``storage/layout.py``:
+``<prefix>/<kind>/<YYYY>/<MM>/<DD>/<room>/<job-id>.<session>/<file>``.
 A page of the session list reads day prefixes from the newest day back, so its cost
 depends on the sessions of the days it shows, not on how many the store holds. The
 spool mirrors the same layout; files still in it (an upload failed, or the session is

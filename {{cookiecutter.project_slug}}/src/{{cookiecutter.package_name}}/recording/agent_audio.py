@@ -22,6 +22,7 @@ from typing import Any
 from livekit.agents import AgentSession, JobContext, RecordingOptions
 
 from ..settings import Settings
+from ..storage.layout import ObjectKey
 from ..transcript.model import iso_utc
 from .notice import RECORDING_NOTICE
 
@@ -29,7 +30,10 @@ CHANNELS = "stereo: user left, agent right"
 
 
 class AgentAudioRecording:
-    def __init__(self, ctx: JobContext, session: AgentSession, settings: Settings) -> None:
+    def __init__(
+        self, ctx: JobContext, session: AgentSession, settings: Settings, key: ObjectKey
+    ) -> None:
+        # ``key`` is for egress, which writes its file itself; the archive names this one
         self.ctx = ctx
         self.session = session
 

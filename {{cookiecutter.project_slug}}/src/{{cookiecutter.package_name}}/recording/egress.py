@@ -22,6 +22,7 @@ from livekit.protocol import egress as proto
 
 from ..settings import Settings
 from ..storage.base import one_line
+from ..storage.layout import ObjectKey
 from ..transcript.model import iso_utc
 from . import egress_output
 from .notice import RECORDING_NOTICE
@@ -57,12 +58,14 @@ def ns_to_iso(ns: int) -> str | None:
 
 
 class EgressRecording:
-    def __init__(self, ctx: JobContext, session: AgentSession, settings: Settings) -> None:
+    def __init__(
+        self, ctx: JobContext, session: AgentSession, settings: Settings, key: ObjectKey
+    ) -> None:
         self.ctx = ctx
         self.session = session
         self.settings = settings
+        self.key = key
         self.room = ctx.room.name or ctx.job.room.name
-        self.created_at = time.time()
         self.filepath: str | None = None
         self.egress_id: str | None = None
         self.last_info: proto.EgressInfo | None = None
@@ -118,12 +121,7 @@ class EgressRecording:
     def _request(self) -> proto.RoomCompositeEgressRequest:
         """The start request. Blocking: may read settings and a credentials file."""
         settings = self.settings
-        self.filepath = egress_output.session_filepath(
-            settings.storage_prefix,
-            room=self.room,
-            job_id=self.ctx.job.id,
-            started_at=self.created_at,
-        )
+        self.filepath = self.key("recordings", egress_output.FILENAME)
         output = egress_output.file_output(settings.storage, self.filepath)
         where = egress_output.destination(settings.storage, self.filepath)
         logger.info("starting LiveKit Egress (%s) for room %r to %s", KIND, self.room, where)

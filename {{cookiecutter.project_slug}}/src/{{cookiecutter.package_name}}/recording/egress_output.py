@@ -13,7 +13,7 @@ both channels: livekit/agents#4462.)
 The upload block is built from the same storage settings as the transcripts, and the
 file follows the same layout (``storage/layout.py``)::
 
-    <prefix>/recordings/<YYYY>/<MM>/<DD>/<room>/<job-id>/recording.{{ "mp4" if video else "ogg" }}
+    <prefix>/recordings/<YYYY>/<MM>/<DD>/<room>/<job-id>.<session>/recording.{{ "mp4" if video else "ogg" }}
 
 The egress service writes and uploads the file itself: the agent never handles the media,
 so everything here has to be reachable and valid from the egress server.
@@ -144,18 +144,6 @@ def room_composite_request(
 ) -> proto.RoomCompositeEgressRequest:
     return proto.RoomCompositeEgressRequest(
         room_name=room_name, file_outputs=[output], **REQUEST_OPTIONS
-    )
-
-
-def session_filepath(prefix: str, *, room: str, job_id: str, started_at: float) -> str:
-    """A job's recording: the same object key the storage layout gives every session file.
-
-    Built here rather than from egress's ``{room_name}``/``{time}`` variables because the
-    layout needs the job id, which egress does not know, and because room names are made
-    safe for paths by the layout.
-    """
-    return layout.object_key(
-        prefix, "recordings", FILENAME, room=room, job_id=job_id, started_at=started_at
     )
 
 

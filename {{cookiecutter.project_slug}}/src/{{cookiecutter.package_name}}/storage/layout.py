@@ -1,6 +1,6 @@
 """Where each file goes: one object layout, the same on every backend.
 
-    <prefix>/<kind>/<YYYY>/<MM>/<DD>/<room>/<job-id>/<file>
+    <prefix>/<kind>/<YYYY>/<MM>/<DD>/<room>/<job-id>.<session>/<file>
 
 ``kind`` is ``transcripts`` or ``recordings``. Room names and job ids come from
 outside, so every segment is reduced to a safe ASCII name that cannot climb out of
@@ -15,6 +15,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 MAX_SEGMENT = 80
@@ -34,6 +35,10 @@ def safe_segment(value: str) -> str:
 
 def safe_prefix(prefix: str) -> str:
     return "/".join(safe_segment(part) for part in prefix.split("/") if part.strip())
+
+
+# One session's keys: (kind, filename) -> key, e.g. SessionArchive.key.
+ObjectKey = Callable[[str, str], str]
 
 
 def new_session_id() -> str:
