@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import tempfile
 import threading
@@ -208,6 +209,11 @@ class SessionArchive:
                 files.append(recording_file)
 {%- endif %}
         history = list(self.session.history.items)  # copied on the loop; the rest off it
+        # The session's objects are done changing: freeze them, so that a full collection
+        # during the render walks only what it allocates. Measured (bench row 1): 18-29 ms
+        # loop stalls at 2,000 turns without it, the floor with it. A job process ends with
+        # its job, so nothing frozen here outlives it.
+        gc.freeze()
         files.append(await asyncio.to_thread(self._spool_transcript, history))
         return list(await asyncio.gather(*(self._upload(key, path) for key, path in files)))
 
