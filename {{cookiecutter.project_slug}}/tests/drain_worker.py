@@ -40,6 +40,7 @@ import fakes
 import scripted
 from {{ cookiecutter.package_name }} import archive
 from {{ cookiecutter.package_name }}.agent import Assistant
+from {{ cookiecutter.package_name }}.storage import STORE_MODULE
 
 logger = logging.getLogger("drain_worker")
 
@@ -80,6 +81,7 @@ _background: set[asyncio.Task[None]] = set()
 
 def setup(proc: JobProcess) -> None:
     """``agent.prewarm`` without the VAD model (the scripted session brings its own)."""
+    proc.userdata["store_preloaded"] = STORE_MODULE in sys.modules  # by the forkserver
     archive.prewarm(proc)
 
 
@@ -104,6 +106,7 @@ async def entrypoint(ctx: JobContext) -> None:
         "journal": str(opened.capture.journal.path),
         "transcript_key": opened.transcript_key,
         "journal_key": opened.key("transcripts", "transcript.partial.jsonl"),
+        "store_preloaded": ctx.proc.userdata["store_preloaded"],
     }
     await asyncio.to_thread(write_report, f"{script}.json", report)
 

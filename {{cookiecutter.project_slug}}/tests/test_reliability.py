@@ -309,6 +309,13 @@ def worker_run(storage_service, tmp_path_factory) -> Iterator[WorkerRun]:
     )
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="spawn: no forkserver")
+def test_job_processes_start_with_the_storage_sdk_loaded(worker_run):
+    """archive.SERVER_OPTIONS preloads the store module in livekit's forkserver (Linux):
+    no job process imports the SDK itself."""
+    assert all(job["store_preloaded"] for job in worker_run.jobs.values())
+
+
 def test_a_hang_up_saves_the_call_at_once_and_ends_its_job(worker_run):
     """The caller leaving closes only the session (RoomIO); nothing calls ctx.shutdown().
     The archive ends the job, so the save runs at once, not when LiveKit closes the room."""

@@ -9,8 +9,9 @@
 - ``save``, the ``rtc_session(on_session_end=...)`` callback: {% if cookiecutter.recording in ["egress_audio", "egress_video"] %}stops egress, {% endif %}renders
   the final transcript from ``session.history``, spools{% if cookiecutter.recording == "agent_audio" %} it and the recording{% else %} it{% endif %} and uploads.
   It is also a shutdown callback, as a fallback; it runs once.
-- ``SERVER_OPTIONS`` and ``prewarm``: the timeouts that shutdown order needs, and the
-  start-up flush of files that earlier runs could not upload.
+- ``SERVER_OPTIONS`` and ``prewarm``: the timeouts that shutdown order needs, the storage
+  SDK loaded once for all job processes, and the start-up flush of files that earlier
+  runs could not upload.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from livekit.agents import Agent, AgentSession, CloseEvent, JobContext, JobProce
 from .recording import Recording
 {% endif -%}
 from .settings import DRAIN_TIMEOUT, SESSION_END_TIMEOUT, SHUTDOWN_PROCESS_TIMEOUT, Settings
-from .storage import ObjectStore, layout, open_store
+from .storage import STORE_MODULE, ObjectStore, layout, open_store
 from .storage.base import one_line
 from .storage.spool import SaveResult, Spool, flush, save_from
 from .transcript import TRANSCRIPT_FORMAT
@@ -48,6 +49,7 @@ SERVER_OPTIONS: dict[str, Any] = {
     "session_end_timeout": SESSION_END_TIMEOUT,
     "shutdown_process_timeout": SHUTDOWN_PROCESS_TIMEOUT,
     "drain_timeout": DRAIN_TIMEOUT,
+    "preload_modules": [STORE_MODULE],
 }
 _archives: weakref.WeakKeyDictionary[JobContext, SessionArchive] = weakref.WeakKeyDictionary()
 

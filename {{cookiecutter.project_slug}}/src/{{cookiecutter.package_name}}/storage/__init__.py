@@ -11,6 +11,9 @@ from .base import ObjectStore, StorageError
 from .lazy import BackendStore, LazyStore
 
 StorageConfig = backend.{{ cls }}Config
+# The store and its SDK: imported once in livekit's forkserver (``preload_modules`` in
+# ``archive.SERVER_OPTIONS``), so every job process starts with them loaded.
+STORE_MODULE = f"{__name__}.{{ cookiecutter.storage_backend }}_store"
 
 
 def _load_store(config: StorageConfig) -> BackendStore:
@@ -26,4 +29,4 @@ def open_store(config: StorageConfig) -> LazyStore:
     return LazyStore(config, _load_store)
 
 
-__all__ = ["ObjectStore", "StorageConfig", "StorageError", "open_store"]
+__all__ = ["STORE_MODULE", "ObjectStore", "StorageConfig", "StorageError", "open_store"]
