@@ -77,9 +77,21 @@ def test_a_failed_suite_is_reported_with_ids_tracebacks_and_a_rerun(tmp_path) ->
 
 
 def test_a_hung_suite_is_stopped_and_says_which_test_hung(tmp_path) -> None:
-    project = _project(tmp_path, "import time\n\n\ndef test_hangs():\n    time.sleep(600)\n")
+    started = tmp_path / "started"
+    project = _project(
+        tmp_path,
+        "import pathlib\nimport time\n\n\ndef test_hangs():\n"
+        f"    pathlib.Path({str(started)!r}).touch()\n    time.sleep(600)\n",
+    )
+    # The limit counts only once the test runs: a busy CI machine can take longer than the
+    # limit just to start pytest, and the report must then still name the hung test.
     run = suites.run_suite(
-        project, tmp_path / "work", sys.executable, clean_env(), limit=3, load=lambda: 0.0
+        project,
+        tmp_path / "work",
+        sys.executable,
+        clean_env(),
+        limit=4,
+        load=lambda: 0.0 if started.exists() else 1e9,
     )
     assert run.stopped and run.returncode == -1 and run.seconds < 60
     assert "running: tests/test_it.py::test_hangs" in run.report()
