@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import re
@@ -152,14 +153,41 @@ def file_layout(project: Path, answers: Mapping[str, str]) -> list[str]:
     return found
 
 
-def _imported_modules(tree: ast.AST) -> set[str]:
-    names = set()
+# Constants that must carry an answer exactly (see _constants).
+CARRIED_CONSTANTS = ("AGENT_NAME", "RECORDING_NOTICE")
+
+
+@dataclass(frozen=True)
+class PythonFacts:
+    imports: frozenset[str]
+    constants: tuple[tuple[str, object], ...]
+
+
+# Cached by content: most files are the same in many variants, and parsing every copy was
+# half of the fast tier's time. A file that does not compile raises and is not cached.
+@functools.lru_cache(maxsize=4096)
+def python_facts(text: str) -> PythonFacts:
+    """Compile ``text`` (SyntaxError if it cannot) and return its imports and constants."""
+    tree = compile(text, "<rendered>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    compile(tree, "<rendered>", "exec", dont_inherit=True)
+    imports = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            imports.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-    return names
+            imports.add(node.module)
+    constants = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            name = getattr(node.targets[0], "id", None)
+            if name in CARRIED_CONSTANTS and isinstance(node.value, ast.Constant):
+                constants.append((name, node.value.value))
+    return PythonFacts(frozenset(imports), tuple(constants))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_yaml(text: str) -> None:
+    list(yaml.safe_load_all(text))
 
 
 def _matches(module: str, prefixes: tuple[str, ...]) -> bool:
@@ -190,14 +218,13 @@ def parse_all(project: Path, answers: Mapping[str, str]) -> list[str]:
             continue
         try:
             if path.suffix == ".py":
-                tree = compile(text, str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-                compile(tree, str(path), "exec", dont_inherit=True)
-                found += _unchosen_imports(relative, _imported_modules(tree), answers)
-                found += _constants(relative, tree, answers)
+                facts = python_facts(text)
+                found += _unchosen_imports(relative, facts.imports, answers)
+                found += _constants(relative, facts.constants, answers)
             elif path.suffix == ".toml":
                 tomllib.loads(text)
             elif path.suffix in (".yml", ".yaml"):
-                list(yaml.safe_load_all(text))
+                _check_yaml(text)
             elif path.suffix == ".json":
                 json.loads(text)
         except (SyntaxError, ValueError, yaml.YAMLError) as error:
@@ -207,7 +234,9 @@ def parse_all(project: Path, answers: Mapping[str, str]) -> list[str]:
     return found
 
 
-def _unchosen_imports(relative: Path, modules: set[str], answers: Mapping[str, str]) -> list[str]:
+def _unchosen_imports(
+    relative: Path, modules: frozenset[str], answers: Mapping[str, str]
+) -> list[str]:
     found = []
     for footprint in FOOTPRINTS:
         if footprint.chosen(answers):
@@ -221,21 +250,18 @@ def _unchosen_imports(relative: Path, modules: set[str], answers: Mapping[str, s
     return found
 
 
-def _constants(relative: Path, tree: ast.Module, answers: Mapping[str, str]) -> list[str]:
+def _constants(
+    relative: Path, constants: tuple[tuple[str, object], ...], answers: Mapping[str, str]
+) -> list[str]:
     """Module constants that carry an answer must hold it exactly."""
     # A notice is said without its surrounding blanks; a blank one is no notice (None).
     notice = answers["recording_notice"].strip() or None
     carried = {"AGENT_NAME": answers["agent_name"], "RECORDING_NOTICE": notice}
-    found = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            name = getattr(node.targets[0], "id", None)
-            if name not in carried or not isinstance(node.value, ast.Constant):
-                continue
-            value = node.value.value
-            if value != carried[name]:
-                found.append(f"{relative}: {name} = {value!r}, answer {carried[name]!r}")
-    return found
+    return [
+        f"{relative}: {name} = {value!r}, answer {carried[name]!r}"
+        for name, value in constants
+        if value != carried[name]
+    ]
 
 
 def _pyproject(project: Path, answers: Mapping[str, str]) -> list[str]:
