@@ -225,8 +225,13 @@ def run_suite(
     keep_failed_in: Path | None = None,
     name: str | None = None,
     load: Callable[[], float] = load_average,
+    hard_cap: float | None = None,
 ) -> SuiteRun:
-    """Run ``python -m pytest`` in ``project`` within a load-scaled time limit."""
+    """Run ``python -m pytest`` in ``project`` within a load-scaled time limit.
+
+    ``hard_cap`` (wall seconds, default ``HARD_CAP_FACTOR * limit``) stops it whatever the load.
+    """
+    hard_cap = HARD_CAP_FACTOR * limit if hard_cap is None else hard_cap
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     log = workdir / "suite.log"
@@ -245,7 +250,7 @@ def run_suite(
             now = time.monotonic()
             counted += (now - last) * cpu_share(load(), cpus)
             last = now
-            if counted > limit or now - started > HARD_CAP_FACTOR * limit:
+            if counted > limit or now - started > hard_cap:
                 stopped = True
                 process.send_signal(signal.SIGINT)  # pytest prints where it was, writes XML
                 try:
