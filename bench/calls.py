@@ -213,7 +213,7 @@ def cpu_rows(
     ]  # fmt: skip
     gc_ms = [1000 * r[name]["gc"] for r in samples for name in r]
     rows.append(Row(
-        "7", "full garbage collection at the start of a job, every variant above (ms)",
+        "7", "full garbage collection at the start of a job, every variant above (CPU ms)",
         f"median {median(gc_ms):.1f}, worst {max(gc_ms):.1f}: livekit's forkserver freezes "
         "what it preloads (ipc/_preload_freeze.py)",
     ))  # fmt: skip
