@@ -9,6 +9,7 @@ none in a real credential's format (the one exception: Azurite's public developm
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -69,17 +70,21 @@ def filled_secret_settings(text: str) -> list[str]:
     return found
 
 
+# Cached by path and content: most files are the same in many variants.
+@functools.lru_cache(maxsize=8192)
+def file_problems(relative: str, text: str) -> tuple[str, ...]:
+    out = [f"{relative}: {found}" for found in credentials_in(text)]
+    if not relative.startswith("tests/") and relative.endswith(SETTING_SUFFIXES):
+        out += [f"{relative}: {found}" for found in filled_secret_settings(text)]
+    return tuple(out)
+
+
 def problems(project: Path) -> list[str]:
     out = []
     for path in project_files(project):
         text = read_text(path)
-        if text is None:
-            continue
-        relative = path.relative_to(project).as_posix()
-        out += [f"{relative}: {found}" for found in credentials_in(text)]
-        in_tests = relative.startswith("tests/")
-        if not in_tests and relative.endswith(SETTING_SUFFIXES):
-            out += [f"{relative}: {found}" for found in filled_secret_settings(text)]
+        if text is not None:
+            out += file_problems(path.relative_to(project).as_posix(), text)
     return out
 
 
@@ -92,6 +97,17 @@ def test_the_scanner_finds_what_it_looks_for() -> None:
     assert filled_secret_settings("  AWS_SECRET_ACCESS_KEY: abc123")
     assert not filled_secret_settings("LIVEKIT_API_SECRET=\nOPENAI_API_KEY=replace-me")
     assert not filled_secret_settings("  AWS_SESSION_TOKEN: ${{ secrets.TOKEN }}")
+
+
+def test_problems_names_each_file_also_when_its_content_was_seen(tmp_path) -> None:
+    for name, secret in (("a", "LIVEKIT_API_SECRET=s3cr3t-value\n"), ("b", "")):
+        (tmp_path / name / "tests").mkdir(parents=True)
+        (tmp_path / name / ".env.example").write_text(secret, "utf-8")
+        (tmp_path / name / "tests" / ".env.example").write_text(secret, "utf-8")
+    found = ".env.example: line 1: LIVEKIT_API_SECRET has a value"
+    assert problems(tmp_path / "a") == [found]  # tests/ may hold fake values
+    assert problems(tmp_path / "b") == []
+    assert problems(tmp_path / "a") == [found]
 
 
 @pytest.mark.parametrize(
