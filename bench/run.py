@@ -206,6 +206,12 @@ async def durability_section(
     )  # fmt: skip
 
 
+def stop_emulators(emulators: dict[str, durability.Emulator | Exception]) -> None:
+    for emulator in emulators.values():
+        if isinstance(emulator, durability.Emulator):
+            emulator.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke mode (about 75 s)")
@@ -242,6 +248,8 @@ def main() -> int:
             rows += cold_start.run(cold, env, plan.cold_runs, plan.cold_warmup, work / "cold")
         except Exception as error:
             rows.append(Row("3", "cold start", str(error)[:160], "", FAILED))
+        stop_emulators(emulators)  # idle, they still take CPU from sections 4 and 5
+        emulators = {}
         if "json" in by_format:
             progress("4. memory growth (fresh interpreter)")
             rows += memory_rows(by_format["json"], plan)
@@ -255,9 +263,7 @@ def main() -> int:
             progress(f"5. harness wall time: {tiers}")
             rows += harness_time.run(tiers)
     finally:
-        for emulator in emulators.values():
-            if isinstance(emulator, durability.Emulator):
-                emulator.stop()
+        stop_emulators(emulators)
         if args.keep:
             progress(f"renders kept in {work}")
         else:
